@@ -1,0 +1,1 @@
+"""Package; members register themselves on import."""

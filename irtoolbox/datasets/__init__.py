@@ -1,0 +1,2 @@
+"""Datasets, samplers and (in ``transforms``) the data pipeline."""
+from . import transforms  # noqa: F401

@@ -1,0 +1,2 @@
+"""Evaluation: importing this registers the metrics."""
+from . import metrics  # noqa: F401

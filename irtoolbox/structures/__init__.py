@@ -1,0 +1,3 @@
+from .data_sample import RestorationDataSample
+
+__all__ = ['RestorationDataSample']
