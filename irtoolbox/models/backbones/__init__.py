@@ -1,1 +1,3 @@
-"""Package; members register themselves on import."""
+from .residual_cnn import ResidualCNN
+
+__all__ = ['ResidualCNN']

@@ -1,1 +1,3 @@
-"""Package; members register themselves on import."""
+from .restoration_data_preprocessor import RestorationDataPreprocessor
+
+__all__ = ['RestorationDataPreprocessor']

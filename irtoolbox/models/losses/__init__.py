@@ -1,1 +1,3 @@
-"""Package; members register themselves on import."""
+from .pixel_loss import CharbonnierLoss, L1Loss, MSELoss
+
+__all__ = ['L1Loss', 'MSELoss', 'CharbonnierLoss']

@@ -1,1 +1,3 @@
-"""Package; members register themselves on import."""
+from .restorer import Restorer
+
+__all__ = ['Restorer']
