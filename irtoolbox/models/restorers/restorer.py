@@ -33,7 +33,10 @@ class Restorer(BaseModel):
         head: optional module producing the image from the features.
         data_preprocessor: config of the preprocessor; its padding divisor is
             raised to the model's ``size_divisor``.
-        train_cfg, test_cfg: kept for subclasses and for the config's record.
+        train_cfg: kept for subclasses and for the config's record.
+        test_cfg: ``keep_input=True`` also returns the degraded input as
+            ``input_img`` (same-size restoration only), so that a metric can
+            score the do-nothing baseline beside the model.
         init_cfg: mmengine weight initialisation config.
     """
 
@@ -96,7 +99,15 @@ class Restorer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List]) -> List:
         pred = self.crop_to_input(self.forward_tensor(inputs), data_samples)
         pred = self.data_preprocessor.denormalize(pred).clamp(0, 1)
-        return self.to_data_samples(pred, data_samples)
+        data_samples = self.to_data_samples(pred, data_samples)
+        if self.test_cfg.get('keep_input', False):
+            # The degraded input, for metrics of the do-nothing baseline
+            # (e.g. PSNR(pred_key='input_img')). Only same-size restoration.
+            h, w = pred.shape[-2:]
+            inputs = self.data_preprocessor.denormalize(inputs[..., :h, :w]).clamp(0, 1)
+            for sample, image in zip(data_samples, inputs):
+                sample.input_img = image.detach()
+        return data_samples
 
     def crop_to_input(self, pred: torch.Tensor, data_samples: Optional[List]) -> torch.Tensor:
         """Undo the preprocessor's padding: keep ``input_shape * scale``."""

@@ -1,0 +1,102 @@
+"""Shared start-up of the command-line tools: config merging, distributed
+set-up that also works on CPU-only machines, and one-line error reports."""
+import argparse
+import contextlib
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import Iterator, Optional
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config, DictAction
+
+DEBUG_ENV = 'IRTOOLBOX_DEBUG'
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by tools/train.py and tools/test.py (OpenMMLab names)."""
+    parser.add_argument('--work-dir', help='folder for logs, checkpoints and pictures')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. train_cfg.max_iters=100')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+                        help='job launcher (pytorch = torchrun)')
+    parser.add_argument('--unsafe-load', action='store_true',
+                        help='allow checkpoints with types outside the safe allowlist '
+                             '(runs pickle code from the file: only for files you trust)')
+    # torchrun sets LOCAL_RANK; older launchers pass one of these flags.
+    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+
+
+def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str]) -> Config:
+    """Read a config file, apply overrides and choose the work dir."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
+def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
+    """Record the launcher and make distributed runs work without CUDA.
+
+    mmengine's pytorch/slurm launchers call ``torch.cuda.set_device``, which
+    fails on CPU-only torch. Without CUDA we initialise a gloo process group
+    ourselves before the Runner is built (the Runner then skips its own
+    initialisation) and wrap the model without device ids. With CUDA,
+    mmengine's own path (NCCL) is kept.
+    """
+    cfg.launcher = launcher
+    if launcher == 'none':
+        return
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)
+    if torch.cuda.is_available():
+        return
+    if launcher == 'slurm':
+        _slurm_env_to_torch_env()
+    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
+                                world_size=int(os.environ['WORLD_SIZE']))
+    wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def _slurm_env_to_torch_env() -> None:
+    """Translate SLURM's variables into the ones torch.distributed reads."""
+    os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
+    os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+    if 'MASTER_ADDR' not in os.environ:
+        nodes = os.environ['SLURM_NODELIST']
+        first = subprocess.getoutput(f'scontrol show hostname {nodes} | head -n1')
+        os.environ['MASTER_ADDR'] = first
+    os.environ.setdefault('MASTER_PORT', '29500')
+
+
+@contextlib.contextmanager
+def one_line_errors(tool: str) -> Iterator[None]:
+    """Report user errors as one line instead of a traceback.
+
+    Set IRTOOLBOX_DEBUG=1 to see the full traceback.
+    """
+    if os.environ.get(DEBUG_ENV):
+        yield
+        return
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise
+    except (FileNotFoundError, KeyError, TypeError, ValueError, RuntimeError, OSError) as err:
+        message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+        print(f'{tool}: error: {type(err).__name__}: {message}\n'
+              f'(set {DEBUG_ENV}=1 for the full traceback)', file=sys.stderr)
+        sys.exit(1)

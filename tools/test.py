@@ -1,0 +1,43 @@
+"""Test a trained restoration model: metrics per test set (and per group).
+
+    python tools/test.py CONFIG CHECKPOINT [--out-dir DIR] [--work-dir DIR]
+                                           [--cfg-options k=v ...] [--launcher ...]
+"""
+import argparse
+
+from irtoolbox.utils.launch import add_common_args, load_config, one_line_errors, setup_launcher
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test an irtoolbox model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out-dir', help='write the restored images to this folder')
+    add_common_args(parser)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    with one_line_errors('test.py'):
+        import os.path as osp
+
+        from mmengine.runner import Runner
+
+        from irtoolbox.utils.checkpoint import install_safe_checkpoint_loading
+        install_safe_checkpoint_loading(unsafe=args.unsafe_load)
+        if not osp.isfile(args.checkpoint):
+            raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        cfg.load_from = args.checkpoint
+        cfg.resume = False
+        if args.out_dir:
+            cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+                dict(type='SaveRestoredImagesHook', out_dir=args.out_dir)]
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = Runner.from_cfg(cfg)
+        runner.test()
+
+
+if __name__ == '__main__':
+    main()

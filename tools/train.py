@@ -1,0 +1,50 @@
+"""Train a restoration model from a config file.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
+                                 [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+"""
+import argparse
+
+from irtoolbox.utils.launch import add_common_args, load_config, one_line_errors, setup_launcher
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train an irtoolbox model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None,
+                        help="resume from the latest checkpoint in the work dir ('auto', the "
+                             'default when the flag is given alone) or from a checkpoint path')
+    parser.add_argument('--amp', action='store_true', help='mixed precision (needs CUDA)')
+    add_common_args(parser)
+    return parser.parse_args()
+
+
+def apply_training_flags(cfg, args: argparse.Namespace) -> None:
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise RuntimeError('--amp needs a CUDA GPU; this machine has none')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def main() -> None:
+    args = parse_args()
+    with one_line_errors('train.py'):
+        from mmengine.runner import Runner
+
+        from irtoolbox.utils.checkpoint import install_safe_checkpoint_loading
+        install_safe_checkpoint_loading(unsafe=args.unsafe_load)
+        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        apply_training_flags(cfg, args)
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+
+
+if __name__ == '__main__':
+    main()
