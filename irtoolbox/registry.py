@@ -15,6 +15,8 @@ it, instead of mmengine's bare "X is not in the registry".
 This module imports nothing of the package (layers point downwards).
 """
 import difflib
+import importlib
+from importlib.metadata import entry_points
 from typing import List, Optional, Type
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
@@ -32,6 +34,31 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 SCOPE = 'irtoolbox'
+PLUGIN_GROUP = 'irtoolbox.plugins'
+_plugins_loaded = False
+
+
+def load_plugins() -> List[str]:
+    """Import every module that an installed package declares under the
+    ``irtoolbox.plugins`` entry-point group, once per process.
+
+    A package registers its parts with the irtoolbox registries at import;
+    declaring the entry point makes them usable from any config without
+    ``custom_imports``. Returns the names of the modules imported.
+    """
+    global _plugins_loaded
+    if _plugins_loaded:
+        return []
+    _plugins_loaded = True
+    imported = []
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            importlib.import_module(entry.value.split(':')[0])
+        except Exception as err:  # name the plugin: its traceback alone would not
+            raise ImportError(f'irtoolbox plugin {entry.name!r} ({entry.value}) failed to '
+                              f'import: {type(err).__name__}: {err}') from err
+        imported.append(entry.value)
+    return imported
 
 
 class UnknownTypeError(KeyError):
@@ -42,7 +69,12 @@ class UnknownTypeError(KeyError):
 
 
 class SuggestingRegistry(Registry):
-    """A registry whose failed lookups name the closest registered types."""
+    """A registry whose failed lookups name the closest registered types, and
+    which imports the installed plugins before its first lookup."""
+
+    def import_from_location(self) -> None:
+        load_plugins()
+        super().import_from_location()
 
     def get(self, key: str) -> Optional[Type]:
         obj_cls = super().get(key)
