@@ -1,0 +1,91 @@
+"""Isotropic Gaussian blur, the first stage of the hybrid-distortion protocol
+(RL-Restore / FDR-Net): a ``kernel_size`` x ``kernel_size`` kernel (21 in the
+protocol) with replicate borders,
+
+    k(x, y) = exp(-(x^2 + y^2) / (2 sigma^2)) / Z,   x, y in -r..r, r = size // 2,
+
+Z making it sum to 1 (sigma = 0 is the identity). Level table of sigmas
+0:0.5:5 (FDR-Net's text says [0, 10]: set ``sigma_range``/``levels``).
+
+numpy side: ``cv2.filter2D`` with ``BORDER_REPLICATE`` (a correlation, equal to
+the convolution for this symmetric kernel); torch side: replicate padding and
+a depthwise ``conv2d``. Kernels are cached per (size, sigma).
+"""
+import functools
+from typing import Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from irtoolbox.registry import DEGRADATIONS
+
+from .base import BaseDegradation, Params, check_image, check_range, check_tensor
+
+
+@functools.lru_cache(maxsize=512)
+def gaussian_kernel2d(kernel_size: int, sigma: float) -> np.ndarray:
+    """The normalised isotropic Gaussian kernel (read-only float32 array, cached)."""
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f'GaussianBlur: kernel_size must be odd and positive, got {kernel_size}')
+    offsets = np.arange(kernel_size, dtype=np.float64) - kernel_size // 2
+    yy, xx = np.meshgrid(offsets, offsets, indexing='ij')
+    if sigma <= 0:
+        kernel = ((yy == 0) & (xx == 0)).astype(np.float64)
+    else:
+        kernel = np.exp(-(xx ** 2 + yy ** 2) / (2.0 * sigma ** 2))
+    kernel = (kernel / kernel.sum()).astype(np.float32)
+    kernel.setflags(write=False)  # shared by the cache: nobody may edit it
+    return kernel
+
+
+@DEGRADATIONS.register_module()
+class GaussianBlur(BaseDegradation):
+    """Gaussian blur with replicate borders (linear: has a torch side).
+
+    Args:
+        kernel_size: odd side of the square kernel (21 in the protocol).
+        sigma_range: (min, max) sigma in pixels used when ``level`` is None.
+        levels: level table of sigmas (default 0:0.5:5).
+        border: only 'replicate' (the protocol's padding) is supported.
+    """
+
+    default_levels = tuple(0.5 * i for i in range(11))
+    has_torch = True
+
+    def __init__(self, kernel_size: int = 21, sigma_range: Tuple[float, float] = (0.2, 5.0),
+                 levels: Optional[Sequence[float]] = None, border: str = 'replicate') -> None:
+        super().__init__(levels)
+        if border != 'replicate':
+            raise ValueError(f"{self.name}: border must be 'replicate', got {border!r}")
+        gaussian_kernel2d(int(kernel_size), 1.0)  # validates the size early
+        self.kernel_size = int(kernel_size)
+        self.sigma_range = check_range(sigma_range, self.name, 'sigma_range', low=0)
+
+    def sample_params(self, rng: np.random.Generator, level: Optional[int] = None) -> Params:
+        sigma = self._draw(rng, level, self.sigma_range)
+        return self._new_params(level, sigma=sigma, kernel_size=self.kernel_size)
+
+    def kernel(self, params: Params) -> np.ndarray:
+        """The (cached) kernel that ``params`` describe."""
+        size = int(params.get('kernel_size', self.kernel_size))
+        return gaussian_kernel2d(size, float(self._get(params, 'sigma')))
+
+    def apply(self, img: np.ndarray, params: Params) -> np.ndarray:
+        img = check_image(img, self.name)
+        kernel = self.kernel(params)
+        if kernel[kernel.shape[0] // 2, kernel.shape[1] // 2] == 1:
+            return img.copy()  # sigma 0: exact identity (cv2's DFT path adds ~1e-16 noise)
+        # cv2 filters at most 4 channels at once and drops a single channel axis.
+        chunks = [img[..., c:c + 4] for c in range(0, img.shape[2], 4)]
+        out = [cv2.filter2D(np.ascontiguousarray(ch), -1, kernel,
+                            borderType=cv2.BORDER_REPLICATE).reshape(ch.shape) for ch in chunks]
+        return np.concatenate(out, axis=2) if len(out) > 1 else out[0]
+
+    def apply_torch(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        x = check_tensor(x, self.name)
+        kernel = torch.as_tensor(np.array(self.kernel(params)), dtype=x.dtype, device=x.device)
+        channels, pad = x.shape[1], kernel.shape[-1] // 2
+        weight = kernel.expand(channels, 1, *kernel.shape)
+        return F.conv2d(F.pad(x, (pad, pad, pad, pad), mode='replicate'), weight, groups=channels)
