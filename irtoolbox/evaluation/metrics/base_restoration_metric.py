@@ -1,0 +1,195 @@
+"""Shared base of the full-reference restoration metrics (PSNR, SSIM, MAE).
+
+``process`` receives the dicts that mmengine's ``Evaluator`` makes of the data
+samples (``to_dict()``): ``pred_img`` and ``gt_img`` (Tensor or numpy array,
+``C x H x W``, float in [0, 1] or uint8; ``H x W`` for one channel) plus the
+metainfo keys at top level (``channel_order``, ``degradation_level`` ...).
+A sample without ``channel_order`` is taken as 'rgb' (the pipeline default).
+
+As MATLAB/BasicSR, both images are first rounded to uint8: clip to [0, 1],
+multiply by 255, round half to even (``np.round``, as ``torch.round``). Only
+a small record per image is kept (the value and its group keys, plain python
+types), so mmengine's ``collect_results`` gathers them across ranks cheaply.
+
+``group_by`` adds per-group means to the overall mean. It is a metainfo key,
+or a list whose items are keys (one set of groups per key) or tuples of keys
+(groups by the combination). A dotted key such as ``degradation_params.sigma``
+addresses nested dicts when the sample has no key of that exact name. Results
+are named ``'PSNR/degradation_level=3'`` or
+``'PSNR/degradation_name=noise,degradation_level=3'``.
+"""
+from abc import abstractmethod
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+
+from ..functional import CHANNEL_ORDERS
+
+GroupBy = Union[None, str, Sequence[Union[str, Sequence[str]]]]
+GroupValue = Union[None, bool, int, float, str]
+
+
+class MissingSampleKeyError(KeyError):
+    """A data sample lacks a key the metric needs."""
+
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0])
+
+
+def _describe(sample: dict) -> str:
+    for key in ('img_path', 'gt_path', 'sample_idx'):
+        if sample.get(key) is not None:
+            return f'sample with {key}={sample[key]!r}'
+    return 'sample'
+
+
+def _normalise_group_by(group_by: GroupBy) -> List[Tuple[str, ...]]:
+    """Turn the ``group_by`` argument into a list of key tuples."""
+    if group_by is None:
+        return []
+    items = [group_by] if isinstance(group_by, str) else list(group_by)
+    specs = []
+    for item in items:
+        keys = (item,) if isinstance(item, str) else tuple(item)
+        if not keys or not all(isinstance(k, str) and k for k in keys):
+            raise TypeError(f'group_by items must be non-empty key names or tuples of them, '
+                            f'got {item!r}')
+        specs.append(keys)
+    return specs
+
+
+def lookup_key(sample: dict, key: str) -> Any:
+    """``sample[key]``, or the nested value a dotted key names; clear error if absent."""
+    if key in sample:
+        return sample[key]
+    node: Any = sample
+    for part in key.split('.'):
+        if not isinstance(node, dict) or part not in node:
+            raise MissingSampleKeyError(
+                f'group_by key {key!r} is missing from the {_describe(sample)}; '
+                f'its keys are {sorted(sample)}')
+        node = node[part]
+    return node
+
+
+def _plain_group_value(key: str, value: Any) -> GroupValue:
+    """A hashable, picklable python scalar for a group value."""
+    if isinstance(value, (torch.Tensor, np.ndarray, np.generic)) and np.ndim(value) == 0:
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f'group_by key {key!r} must hold a scalar (int, float, str, bool, None), '
+                    f'got {type(value).__name__}')
+
+
+def image_to_uint8_hwc(img: Any, name: str, sample: dict) -> np.ndarray:
+    """A ``C x H x W`` (or ``H x W``) image in [0, 1] as a rounded uint8 ``H x W x C`` array."""
+    if isinstance(img, torch.Tensor):
+        img = img.detach().cpu().numpy()
+    if not isinstance(img, np.ndarray):
+        raise TypeError(f'{name} of the {_describe(sample)} must be a Tensor or numpy array, '
+                        f'got {type(img).__name__}')
+    if img.ndim == 2:
+        img = img[None]
+    if img.ndim != 3:
+        raise ValueError(f'{name} of the {_describe(sample)} must be C x H x W, '
+                         f'got shape {img.shape}')
+    if img.dtype == np.uint8:
+        return np.ascontiguousarray(img.transpose(1, 2, 0))
+    if not np.issubdtype(img.dtype, np.floating):
+        raise TypeError(f'{name} of the {_describe(sample)} must be float in [0, 1] or uint8, '
+                        f'got {img.dtype}')
+    if not np.all(np.isfinite(img)):
+        raise ValueError(f'{name} of the {_describe(sample)} contains NaN or inf values')
+    scaled = np.round(np.clip(img.astype(np.float64), 0.0, 1.0) * 255.0)
+    return np.ascontiguousarray(scaled.astype(np.uint8).transpose(1, 2, 0))
+
+
+def _sorted_groups(groups: Dict[tuple, list]) -> List[tuple]:
+    try:
+        return sorted(groups)
+    except TypeError:  # mixed types (e.g. None and int): order by their text
+        return sorted(groups, key=str)
+
+
+class BaseRestorationMetric(BaseMetric):
+    """Per-image full-reference metric with means overall and per group.
+
+    Subclasses set ``metric_name`` and implement :meth:`compute_image`.
+
+    Args:
+        crop_border: pixels removed from each side before computing.
+        test_y_channel: compute on the BT.601 Y channel (3-channel images).
+        group_by: metainfo key(s) to report per-group means for (see module doc).
+        prefix: prefix of the result names (none by default).
+        collect_device: 'cpu' or 'gpu', for collecting results across ranks.
+        collect_dir: directory for collecting on 'cpu' (mmengine default if None).
+    """
+
+    metric_name: str = ''
+    default_prefix: Optional[str] = ''  # '' : no prefix and no mmengine warning
+
+    def __init__(self, crop_border: int = 0, test_y_channel: bool = False,
+                 group_by: GroupBy = None, prefix: Optional[str] = None,
+                 collect_device: str = 'cpu', collect_dir: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
+        if not isinstance(crop_border, int) or crop_border < 0:
+            raise ValueError(f'crop_border must be an int >= 0, got {crop_border!r}')
+        self.crop_border = crop_border
+        self.test_y_channel = bool(test_y_channel)
+        self.group_by = _normalise_group_by(group_by)
+
+    @abstractmethod
+    def compute_image(self, pred: np.ndarray, gt: np.ndarray, channel_order: str) -> float:
+        """The metric of one pair of uint8 ``H x W x C`` images."""
+
+    def value_for_mean(self, value: float) -> float:
+        """The value an image contributes to the means (PSNR caps infinities)."""
+        return value
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Compute each image's value; keep it with its group keys."""
+        for sample in data_samples:
+            self.results.append(self._record(sample))
+
+    def _record(self, sample: dict) -> dict:
+        images = []
+        for name in ('pred_img', 'gt_img'):
+            if sample.get(name) is None:
+                raise MissingSampleKeyError(
+                    f'{self.metric_name} needs {name!r}, missing from the {_describe(sample)}; '
+                    f'its keys are {sorted(sample)}')
+            images.append(image_to_uint8_hwc(sample[name], name, sample))
+        pred, gt = images
+        if pred.shape != gt.shape:
+            raise ValueError(f'pred_img {pred.shape[:2]} and gt_img {gt.shape[:2]} (H, W, with '
+                             f'{pred.shape[2]} vs {gt.shape[2]} channels) differ in the '
+                             f'{_describe(sample)}')
+        channel_order = sample.get('channel_order') or 'rgb'
+        if channel_order not in CHANNEL_ORDERS:
+            raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, got '
+                             f'{channel_order!r} in the {_describe(sample)}')
+        value = float(self.compute_image(pred, gt, channel_order))
+        keys = {key for spec in self.group_by for key in spec}
+        groups = {key: _plain_group_value(key, lookup_key(sample, key)) for key in keys}
+        return {'value': value, 'groups': groups}
+
+    def _mean(self, values: List[float]) -> float:
+        if not values:
+            return float('nan')
+        return float(np.mean([self.value_for_mean(v) for v in values]))
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """The overall mean, then one mean per value of each ``group_by`` spec."""
+        metrics = {self.metric_name: self._mean([r['value'] for r in results])}
+        for spec in self.group_by:
+            groups: Dict[tuple, list] = {}
+            for record in results:
+                group = tuple(record['groups'][key] for key in spec)
+                groups.setdefault(group, []).append(record['value'])
+            for group in _sorted_groups(groups):
+                label = ','.join(f'{key}={value}' for key, value in zip(spec, group))
+                metrics[f'{self.metric_name}/{label}'] = self._mean(groups[group])
+        return metrics
