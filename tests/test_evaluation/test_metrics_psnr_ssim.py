@@ -304,3 +304,16 @@ def test_records_are_plain_and_collect_across_two_ranks():
         assert abs(results[rank]['PSNR'] - _hand_mean(refs, 'psnr')) < TOL
         assert abs(results[rank]['PSNR/degradation_level=3']
                    - _hand_mean(refs, 'psnr', level=3)) < TOL
+
+
+def test_pred_key_scores_the_degraded_input():
+    gt = skdata.astronaut()[100:164, 100:164].astype(np.float32) / 255
+    noisy = np.clip(gt + np.random.default_rng(3).normal(0, 0.05, gt.shape), 0, 1)
+    noisy = noisy.astype(np.float32)
+    to_chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))
+    sample = dict(pred_img=to_chw(gt), input_img=to_chw(noisy), gt_img=to_chw(gt))
+    metric = PSNR(pred_key='input_img', prefix='degraded')
+    metric.process(None, [sample])
+    expected = peak_signal_noise_ratio(np.round(gt * 255).astype(np.uint8),
+                                       np.round(noisy * 255).astype(np.uint8), data_range=255)
+    assert metric.evaluate(1)['degraded/PSNR'] == pytest.approx(expected, abs=1e-4)

@@ -126,6 +126,9 @@ class BaseRestorationMetric(BaseMetric):
         prefix: prefix of the result names (none by default).
         collect_device: 'cpu' or 'gpu', for collecting results across ranks.
         collect_dir: directory for collecting on 'cpu' (mmengine default if None).
+        pred_key: the sample field scored against ``gt_img``; 'input_img'
+            scores the degraded input (with ``Restorer(test_cfg=dict(
+            keep_input=True))``), the baseline a model must beat.
     """
 
     metric_name: str = ''
@@ -133,8 +136,10 @@ class BaseRestorationMetric(BaseMetric):
 
     def __init__(self, crop_border: int = 0, test_y_channel: bool = False,
                  group_by: GroupBy = None, prefix: Optional[str] = None,
-                 collect_device: str = 'cpu', collect_dir: Optional[str] = None) -> None:
+                 collect_device: str = 'cpu', collect_dir: Optional[str] = None,
+                 pred_key: str = 'pred_img') -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
+        self.pred_key = pred_key
         if not isinstance(crop_border, int) or crop_border < 0:
             raise ValueError(f'crop_border must be an int >= 0, got {crop_border!r}')
         self.crop_border = crop_border
@@ -156,7 +161,7 @@ class BaseRestorationMetric(BaseMetric):
 
     def _record(self, sample: dict) -> dict:
         images = []
-        for name in ('pred_img', 'gt_img'):
+        for name in (self.pred_key, 'gt_img'):
             if sample.get(name) is None:
                 raise MissingSampleKeyError(
                     f'{self.metric_name} needs {name!r}, missing from the {_describe(sample)}; '
@@ -164,7 +169,7 @@ class BaseRestorationMetric(BaseMetric):
             images.append(image_to_uint8_hwc(sample[name], name, sample))
         pred, gt = images
         if pred.shape != gt.shape:
-            raise ValueError(f'pred_img {pred.shape[:2]} and gt_img {gt.shape[:2]} (H, W, with '
+            raise ValueError(f'{self.pred_key} {pred.shape[:2]} and gt_img {gt.shape[:2]} (H, W, with '
                              f'{pred.shape[2]} vs {gt.shape[2]} channels) differ in the '
                              f'{_describe(sample)}')
         channel_order = sample.get('channel_order') or 'rgb'

@@ -28,6 +28,7 @@ class PSNR(BaseRestorationMetric):
         crop_border, test_y_channel, group_by, prefix, collect_device, collect_dir:
             see :class:`BaseRestorationMetric`.
         psnr_cap: the most one image contributes to the means, in dB; None: no cap.
+        pred_key: the field scored ('input_img' for the degraded input).
     """
 
     metric_name = 'PSNR'
@@ -35,9 +36,9 @@ class PSNR(BaseRestorationMetric):
     def __init__(self, crop_border: int = 0, test_y_channel: bool = False,
                  group_by: GroupBy = None, prefix: Optional[str] = None,
                  collect_device: str = 'cpu', collect_dir: Optional[str] = None,
-                 psnr_cap: Optional[float] = 100.0) -> None:
+                 psnr_cap: Optional[float] = 100.0, pred_key: str = 'pred_img') -> None:
         super().__init__(crop_border, test_y_channel, group_by, prefix, collect_device,
-                         collect_dir)
+                         collect_dir, pred_key)
         self.psnr_cap = psnr_cap
 
     def compute_image(self, pred: np.ndarray, gt: np.ndarray, channel_order: str) -> float:
