@@ -1,0 +1,160 @@
+"""Reading and decoding images into the pipeline convention.
+
+Every image that enters the data pipeline leaves this module as a numpy array
+``H x W x C``, ``float32`` in ``[0, 1]``, in an explicit channel order
+(``'rgb'`` by default). Bytes are read through :func:`mmengine.fileio.get`, so
+any mmengine file backend works (local disk, HTTP, petrel, and an LMDB backend
+registered with mmengine), and decoded with ``cv2.imdecode``.
+
+Conversions (see :func:`decode_image`):
+
+- ``uint8`` is divided by 255, ``uint16`` (16-bit PNG/TIFF) by 65535; float
+  sources are kept as they are.
+- A grayscale source becomes 3 equal channels for ``color_type='color'``; a
+  colour source becomes 1 channel (ITU-R BT.601 luma, as ``cv2.cvtColor``) for
+  ``color_type='grayscale'``.
+- An alpha channel is dropped for ``'color'`` and ``'grayscale'``: the colour
+  channels are used as stored, not composited over a background (restoration
+  datasets do not carry meaningful alpha; compositing would invent pixel
+  values). ``color_type='unchanged'`` keeps all channels.
+- Raw arrays stored with ``np.save`` (the bytes start with the NPY magic
+  ``b'\\x93NUMPY'``) are loaded with ``np.load``. Such arrays are stored in
+  **BGR** order (``H x W x C`` ``uint8``/``uint16``, as ``cv2.imread`` returns
+  them) and go through the same conversions as a decoded file.
+
+Errors name the file: a missing file raises :class:`FileNotFoundError`, bytes
+that do not decode raise :class:`ImageDecodeError`.
+"""
+import io
+from typing import Optional
+
+import cv2
+import numpy as np
+from mmengine import fileio
+
+NPY_MAGIC = b'\x93NUMPY'
+CHANNEL_ORDERS = ('rgb', 'bgr')
+COLOR_TYPES = ('color', 'grayscale', 'unchanged')
+
+
+class ImageDecodeError(ValueError):
+    """The bytes of an image file could not be turned into an image."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f'Cannot decode image {path!r}: {reason}')
+        self.path = path
+        self.reason = reason
+
+
+class ImageSizeError(ValueError):
+    """An image has a size the pipeline cannot use (too small, pair mismatch)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+# Errors that mean "this sample's data is bad" (as opposed to a bug in the
+# code): datasets with ``on_error='skip'`` skip these and only these.
+DATA_ERRORS = (FileNotFoundError, ImageDecodeError, ImageSizeError)
+
+
+def check_image_options(channel_order: str, color_type: str) -> None:
+    """Raise a clear ``ValueError`` for an unknown channel order/colour type."""
+    if channel_order not in CHANNEL_ORDERS:
+        raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
+                         f'got {channel_order!r}')
+    if color_type not in COLOR_TYPES:
+        raise ValueError(f'color_type must be one of {COLOR_TYPES}, got {color_type!r}')
+
+
+def read_bytes(path: str, backend_args: Optional[dict] = None) -> bytes:
+    """Read a file's bytes through mmengine's file backends.
+
+    Raises:
+        FileNotFoundError: the file does not exist (the message names it).
+    """
+    try:
+        content = fileio.get(path, backend_args=backend_args)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(2, f'Image file not found: {path!r}', path) from err
+    except KeyError as err:  # key-value backends (lmdb) report a missing key so
+        raise FileNotFoundError(2, f'Image key not found: {path!r}', path) from err
+    if content is None:  # mmengine's LmdbBackend returns None for a missing key
+        raise FileNotFoundError(2, f'Image key not found: {path!r}', path)
+    return content
+
+
+def _raw_decode(content: bytes, path: str) -> np.ndarray:
+    """Bytes -> array as stored (BGR/BGRA/gray), without any conversion."""
+    if len(content) == 0:
+        raise ImageDecodeError(path, 'the file is empty')
+    if content[:len(NPY_MAGIC)] == NPY_MAGIC:
+        try:
+            array = np.load(io.BytesIO(content), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as err:
+            raise ImageDecodeError(path, f'invalid .npy data ({err})') from err
+        return array
+    buffer = np.frombuffer(content, dtype=np.uint8)
+    array = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    if array is None:
+        raise ImageDecodeError(
+            path, f'OpenCV could not decode {len(content)} bytes '
+            '(not an image, an unsupported format, or a truncated file)')
+    return array
+
+
+def _to_float(array: np.ndarray, path: str) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / 65535.0
+    if array.dtype in (np.float32, np.float64):
+        return array.astype(np.float32)
+    raise ImageDecodeError(path, f'unsupported pixel type {array.dtype}')
+
+
+def _convert_channels(bgr: np.ndarray, channel_order: str, color_type: str) -> np.ndarray:
+    """BGR(A)/gray HxWxC float -> the requested colour type and order."""
+    channels = bgr.shape[2]
+    if color_type == 'grayscale':
+        if channels == 1:
+            return bgr
+        return cv2.cvtColor(np.ascontiguousarray(bgr[..., :3]), cv2.COLOR_BGR2GRAY)[..., None]
+    if color_type == 'color':
+        bgr = np.repeat(bgr, 3, axis=2) if channels == 1 else bgr[..., :3]
+    if channel_order == 'rgb' and bgr.shape[2] >= 3:
+        # BGR -> RGB, BGRA -> RGBA: swap the first and third channel only.
+        bgr = bgr[..., [2, 1, 0] + list(range(3, bgr.shape[2]))]
+    return bgr
+
+
+def decode_image(content: bytes, path: str, channel_order: str = 'rgb',
+                 color_type: str = 'color') -> np.ndarray:
+    """Decode image bytes to ``H x W x C`` ``float32`` in ``[0, 1]``.
+
+    Args:
+        content: the file's bytes (an encoded image or an ``.npy`` array).
+        path: where the bytes came from; used in error messages only.
+        channel_order: ``'rgb'`` or ``'bgr'``.
+        color_type: ``'color'`` (3 channels), ``'grayscale'`` (1 channel) or
+            ``'unchanged'`` (as stored: 1, 3 or 4 channels).
+
+    Raises:
+        ImageDecodeError: empty, undecodable or unsupported content.
+    """
+    check_image_options(channel_order, color_type)
+    array = _raw_decode(content, path)
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3 or array.shape[2] not in (1, 3, 4) or min(array.shape[:2]) == 0:
+        raise ImageDecodeError(path, f'unsupported image shape {array.shape}')
+    image = _to_float(array, path)
+    return np.ascontiguousarray(_convert_channels(image, channel_order, color_type))
+
+
+def load_image(path: str, channel_order: str = 'rgb', color_type: str = 'color',
+               backend_args: Optional[dict] = None) -> np.ndarray:
+    """Read and decode one image (see :func:`decode_image`)."""
+    check_image_options(channel_order, color_type)
+    return decode_image(read_bytes(path, backend_args), path, channel_order, color_type)

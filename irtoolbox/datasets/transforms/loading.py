@@ -1,0 +1,62 @@
+"""Load an image of a sample from its path (any mmengine file backend).
+
+``LoadImageFromFile(key='gt')`` reads ``results['gt_path']`` and sets
+``results['gt']`` to ``H x W x C`` float32 in [0, 1] in the requested channel
+order (see :mod:`irtoolbox.datasets.image_io` for the conversions),
+``results['gt_ori_shape']``, ``results['ori_shape']`` and
+``results['channel_order']``.
+
+``ori_shape`` is the shape of the ground truth when one is loaded (it is what
+the restored image must match); a pipeline that loads only ``img``
+(inference on user images) gets the input's shape.
+"""
+from typing import Optional
+
+from mmcv.transforms import BaseTransform
+
+from irtoolbox.registry import TRANSFORMS
+
+from ..image_io import check_image_options, load_image
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromFile(BaseTransform):
+    """Load ``results[key]`` from ``results[f'{key}_path']``.
+
+    Args:
+        key: the results key to fill (``'gt'`` or ``'img'``).
+        channel_order: ``'rgb'`` or ``'bgr'``.
+        color_type: ``'color'``, ``'grayscale'`` or ``'unchanged'``.
+        backend_args: mmengine file backend arguments (e.g. an lmdb backend).
+    """
+
+    def __init__(self, key: str = 'gt', channel_order: str = 'rgb', color_type: str = 'color',
+                 backend_args: Optional[dict] = None) -> None:
+        check_image_options(channel_order, color_type)
+        self.key = key
+        self.channel_order = channel_order
+        self.color_type = color_type
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict:
+        path_key = f'{self.key}_path'
+        if path_key not in results:
+            raise KeyError(f'LoadImageFromFile(key={self.key!r}) needs results[{path_key!r}]; '
+                           f'the sample has keys {sorted(results)}')
+        order = results.get('channel_order', self.channel_order)
+        if order != self.channel_order:
+            raise ValueError(f'LoadImageFromFile(key={self.key!r}) loads {self.channel_order!r} '
+                             f'but an earlier image of the sample was loaded as {order!r}; '
+                             'use one channel_order per pipeline')
+        image = load_image(results[path_key], self.channel_order, self.color_type,
+                           self.backend_args)
+        results[self.key] = image
+        results[f'{self.key}_ori_shape'] = image.shape
+        if self.key == 'gt' or 'ori_shape' not in results:
+            results['ori_shape'] = image.shape
+        results['channel_order'] = self.channel_order
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(key={self.key!r}, channel_order={self.channel_order!r}, '
+                f'color_type={self.color_type!r}, backend_args={self.backend_args})')
