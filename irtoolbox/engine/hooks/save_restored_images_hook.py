@@ -1,0 +1,116 @@
+"""Write every restored test image to a folder (``tools/test.py --out-dir``).
+
+After each test iteration, each rank writes the ``pred_img`` of its own samples
+to ``{out_dir}/{stem}.{ext}``, the stem being that of the sample's input
+(``img_path``, else ``gt_path``, else ``sample_idx``). Pixels are rounded to
+uint8 as the metrics round them (clip to [0, 1], x 255, round half to even),
+so PSNR computed on the written files equals the reported PSNR. The sample's
+``channel_order`` is respected (cv2 writes BGR).
+
+Safety: the hook refuses (ValueError) to write into a folder that directly
+holds one of the sample's input files, so it can never overwrite an input; and
+two samples of one run with the same stem raise instead of silently keeping
+only the last one.
+"""
+import os
+import os.path as osp
+from typing import Any, Optional, Sequence
+
+import cv2
+import numpy as np
+from mmengine.hooks import Hook
+
+from irtoolbox.registry import HOOKS
+
+from .visualization_hook import to_uint8_hwc
+
+EXTENSIONS = ('png', 'bmp', 'tif', 'tiff', 'jpg', 'jpeg', 'webp')
+
+
+def input_stem(metainfo: dict) -> str:
+    """The stem of the sample's input: ``img_path``, else ``gt_path``, else ``sample_idx``."""
+    for key in ('img_path', 'gt_path'):
+        path = metainfo.get(key)
+        if path:
+            return osp.splitext(osp.basename(str(path)))[0]
+    if metainfo.get('sample_idx') is not None:
+        return f"sample_{metainfo['sample_idx']}"
+    raise KeyError('cannot name the restored image: the sample metainfo has no img_path, '
+                   f'gt_path or sample_idx (keys: {sorted(metainfo)})')
+
+
+def check_not_input_folder(out_dir: str, metainfo: dict) -> None:
+    """Raise if ``out_dir`` directly holds one of the sample's input files."""
+    out_real = osp.realpath(out_dir)
+    for key in ('img_path', 'gt_path'):
+        path = metainfo.get(key)
+        # Only local files can be overwritten (lmdb keys, URLs cannot).
+        if path and osp.isfile(str(path)) and osp.dirname(osp.realpath(str(path))) == out_real:
+            raise ValueError(f'SaveRestoredImagesHook: out_dir {out_dir!r} holds the input file '
+                             f'{path!r} ({key}); choose another folder so that no input is '
+                             'overwritten')
+
+
+def to_bgr_for_cv2(img: np.ndarray, channel_order: str) -> np.ndarray:
+    """A uint8 ``H x W x C`` image in ``channel_order`` as cv2 wants it (BGR, or 2-D gray)."""
+    if channel_order not in ('rgb', 'bgr'):
+        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+    if img.shape[2] == 1:
+        return img[..., 0]
+    if img.shape[2] in (3, 4) and channel_order == 'rgb':  # RGB(A) -> BGR(A)
+        return np.ascontiguousarray(img[..., [2, 1, 0, 3][:img.shape[2]]])
+    return img
+
+
+@HOOKS.register_module()
+class SaveRestoredImagesHook(Hook):
+    """Save each test sample's ``pred_img`` as ``{out_dir}/{input stem}.{ext}``.
+
+    Args:
+        out_dir: destination folder (created if missing; relative paths are
+            relative to the current directory, as typed on the command line).
+        ext: image format extension; a lossless one ('png', default) keeps the
+            pixels the metrics scored.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, out_dir: str, ext: str = 'png') -> None:
+        ext = str(ext).lower().lstrip('.')
+        if ext not in EXTENSIONS:
+            raise ValueError(f'SaveRestoredImagesHook: ext must be one of {EXTENSIONS}, '
+                             f'got {ext!r}')
+        self.out_dir = str(out_dir)
+        self.ext = ext
+        self._written: dict = {}
+
+    def before_test(self, runner) -> None:
+        os.makedirs(self.out_dir, exist_ok=True)
+        self._written = {}
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+                        outputs: Optional[Sequence] = None) -> None:
+        for sample in outputs or []:
+            self.save(sample)
+
+    def save(self, sample: Any) -> str:
+        """Write one sample's ``pred_img``; returns the path written."""
+        metainfo = sample.metainfo
+        if 'pred_img' not in sample:
+            raise KeyError(f'SaveRestoredImagesHook needs pred_img; the sample of '
+                           f'{input_stem(metainfo)!r} has {sorted(sample.keys())}')
+        check_not_input_folder(self.out_dir, metainfo)
+        stem = input_stem(metainfo)
+        path = osp.join(self.out_dir, f'{stem}.{self.ext}')
+        source = metainfo.get('img_path', metainfo.get('sample_idx'))
+        if path in self._written:
+            raise ValueError(f'SaveRestoredImagesHook: inputs {self._written[path]!r} and '
+                             f'{source!r} would both be written to {path}; give the test '
+                             'sets distinct file names or distinct out_dirs')
+        image = to_uint8_hwc(sample.pred_img, 'pred_img')
+        image = to_bgr_for_cv2(image, metainfo.get('channel_order', 'rgb'))
+        os.makedirs(self.out_dir, exist_ok=True)
+        if not cv2.imwrite(path, image):
+            raise OSError(f'SaveRestoredImagesHook could not write {path}')
+        self._written[path] = source
+        return path
