@@ -1,0 +1,132 @@
+"""Tiled inference: restore an image of any size with the memory of one tile.
+
+A fully convolutional network with receptive field ``R`` (an output pixel
+depends on the input pixels at most ``(R - 1) / 2`` away) gives the same value
+for a pixel whether it sees the whole image or only a tile, as long as the
+pixel lies at least ``(R - 1) / 2`` inside every *inner* tile edge (edges that
+coincide with the image border see the same padding either way). So we cut
+the image into tiles that overlap by ``overlap`` pixels and keep, from each
+tile, only its centre: the cut between two neighbours sits in the middle of
+their overlap, at least ``overlap // 2`` pixels from either inner edge.
+With ``overlap >= R - 1`` the stitched result equals the untiled output up to
+float rounding. This is a hard crop, not blending: blending would mix two
+values that are already equal where the overlap is large enough, and would
+hide (not fix) the error where it is too small.
+
+Networks that downsample need their input to be a multiple of
+``size_divisor`` and are shift-equivariant only by multiples of it, so tile
+starts and sizes are aligned to it, and the last tile, which ends at the image
+border, is padded the way the whole image would be (reflect by default).
+
+Memory: the output is allocated once, at full size, on ``out_device``
+(default: the input's device, e.g. CPU); each tile is moved to ``device``, run,
+and its centre copied out before the next tile starts, so peak memory on the
+device grows with the tile, not with the image.
+"""
+from typing import Callable, List, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+Span = Tuple[int, int]
+
+
+def _round_up(value: int, divisor: int) -> int:
+    return -(-value // divisor) * divisor
+
+
+def tile_spans(length: int, tile: int, overlap: int, divisor: int = 1) -> List[Span]:
+    """The ``[start, end)`` spans of the tiles along one axis of ``length`` pixels.
+
+    Starts are multiples of ``divisor``; neighbours overlap by at least
+    ``overlap``; every tile but the last is ``tile`` long (``tile`` rounded up
+    to ``divisor``); the last one ends at ``length`` and may be up to
+    ``divisor - 1`` longer, so that its start stays aligned.
+    """
+    tile = _round_up(tile, divisor)
+    if length <= tile:
+        return [(0, length)]
+    stride = (tile - overlap) // divisor * divisor
+    if stride <= 0:
+        raise ValueError(f'tile_overlap={overlap} leaves no stride for tile={tile} '
+                         f'(size divisor {divisor}): use tile > overlap + {divisor - 1}')
+    starts = list(range(0, length - tile, stride))
+    last = (length - tile) // divisor * divisor
+    if last > starts[-1]:
+        starts.append(last)
+    ends = [start + tile for start in starts[:-1]] + [length]
+    return list(zip(starts, ends))
+
+
+def _keep_ranges(spans: List[Span]) -> List[Span]:
+    """The part of each tile that is kept: cut in the middle of each overlap."""
+    cuts = [(spans[i + 1][0] + spans[i][1]) // 2 for i in range(len(spans) - 1)]
+    lows = [spans[0][0]] + cuts
+    highs = cuts + [spans[-1][1]]
+    return list(zip(lows, highs))
+
+
+def _pad_to_divisor(x: Tensor, divisor: int, mode: str) -> Tensor:
+    """Pad bottom/right to a multiple of ``divisor``, as the whole image would be."""
+    height, width = x.shape[-2:]
+    pad_h, pad_w = _round_up(height, divisor) - height, _round_up(width, divisor) - width
+    if pad_h == 0 and pad_w == 0:
+        return x
+    # reflect needs the pad to be smaller than the side; tiny inputs fall back
+    if mode == 'reflect' and (pad_h >= height or pad_w >= width):
+        mode = 'replicate'
+    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+
+
+def tiled_forward(fn: Callable[[Tensor], Tensor],
+                  x: Tensor,
+                  tile: int,
+                  overlap: int,
+                  scale: int = 1,
+                  size_divisor: int = 1,
+                  device: Optional[Union[str, torch.device]] = None,
+                  out_device: Optional[Union[str, torch.device]] = None,
+                  pad_mode: str = 'reflect') -> Tensor:
+    """Run ``fn`` on overlapping tiles of ``x`` and stitch the tile centres.
+
+    Args:
+        fn: maps a batch ``[N, C, h, w]`` (``h, w`` multiples of
+            ``size_divisor``) to ``[N, C', h * scale, w * scale]``.
+        x: the input batch ``[N, C, H, W]``.
+        tile: tile side in input pixels (rounded up to ``size_divisor``).
+        overlap: pixels shared by neighbouring tiles; choose it at least the
+            receptive field of ``fn`` minus one for an exact result.
+        scale: the upscale factor of ``fn``.
+        size_divisor: ``fn`` needs sides that are multiples of this.
+        device: where ``fn`` runs (default: the device of ``x``).
+        out_device: where the output is allocated (default: the device of ``x``).
+        pad_mode: how a tile at the image border is padded to ``size_divisor``.
+
+    Returns:
+        ``[N, C', H * scale, W * scale]`` on ``out_device``.
+    """
+    if x.dim() != 4:
+        raise ValueError(f'tiled_forward expects [N, C, H, W], got shape {tuple(x.shape)}')
+    if tile <= 0 or overlap < 0:
+        raise ValueError(f'tile must be > 0 and overlap >= 0, got tile={tile}, '
+                         f'overlap={overlap}')
+    device = x.device if device is None else torch.device(device)
+    out_device = x.device if out_device is None else torch.device(out_device)
+    rows = tile_spans(x.shape[-2], tile, overlap, size_divisor)
+    cols = tile_spans(x.shape[-1], tile, overlap, size_divisor)
+    out = None
+    for (top, bottom), (keep_top, keep_bottom) in zip(rows, _keep_ranges(rows)):
+        for (left, right), (keep_left, keep_right) in zip(cols, _keep_ranges(cols)):
+            patch = _pad_to_divisor(x[..., top:bottom, left:right].to(device),
+                                    size_divisor, pad_mode)
+            result = fn(patch)
+            if out is None:
+                out = result.new_empty((x.shape[0], result.shape[1], x.shape[-2] * scale,
+                                        x.shape[-1] * scale), device=out_device)
+            out[..., keep_top * scale:keep_bottom * scale,
+                keep_left * scale:keep_right * scale] = result[
+                    ..., (keep_top - top) * scale:(keep_bottom - top) * scale,
+                    (keep_left - left) * scale:(keep_right - left) * scale].to(out_device)
+            del patch, result  # free this tile before the next one is made
+    return out

@@ -1,0 +1,154 @@
+"""Restore your own images with a trained model.
+
+    python tools/infer.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 512] [--tile-overlap 32]
+                          [--device cpu|cuda] [--unsafe-load] [--ext png]
+
+INPUT is an image file, a folder (its images, not recursive) or a glob
+pattern (quote it: 'photos/**/*.jpg'). OUTPUT is a file when INPUT is one
+file and OUTPUT has an image extension; otherwise a folder, where each result
+is named after its input (``<stem>.<ext>``). An input file is never
+overwritten. Results are 8-bit. ``--tile`` bounds the memory to one tile
+(see docs/inference.md). Errors are one line on stderr; images that cannot be
+decoded are reported and skipped, and the exit status is then 1.
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import pickle
+import sys
+from typing import Dict, List
+
+import cv2
+import torch
+from tqdm import tqdm
+
+try:
+    import irtoolbox  # noqa: F401
+except ImportError:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from irtoolbox.apis import init_model, restore_image  # noqa: E402
+from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
+
+IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
+
+
+class InferError(Exception):
+    """A user error: printed as one line, exit status 1."""
+
+
+def parse_args(argv: List[str] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Restore images with a trained model')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('input', help='an image file, a folder of images or a glob pattern')
+    parser.add_argument('output', help='output file (single input) or folder')
+    parser.add_argument('--tile', type=int, default=None,
+                        help='tile side in pixels (default: whole image at once)')
+    parser.add_argument('--tile-overlap', type=int, default=32,
+                        help='overlap of neighbouring tiles; >= receptive field - 1 is exact')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+                        help='cpu or cuda (default: cuda if available)')
+    parser.add_argument('--unsafe-load', action='store_true',
+                        help='load the checkpoint with full pickle (trusted files only)')
+    parser.add_argument('--ext', default='png', help='output format in folder mode (png)')
+    return parser.parse_args(argv)
+
+
+def collect_inputs(pattern: str) -> List[str]:
+    """The image files named by a file, a folder or a glob pattern, sorted."""
+    if osp.isfile(pattern):
+        return [pattern]
+    if osp.isdir(pattern):
+        files = [osp.join(pattern, name) for name in sorted(os.listdir(pattern))
+                 if name.lower().endswith(IMAGE_EXTS) and osp.isfile(osp.join(pattern, name))]
+        if not files:
+            raise InferError(f'no image files ({", ".join(IMAGE_EXTS)}) in folder {pattern!r}')
+        return files
+    if glob.has_magic(pattern):
+        files = sorted(p for p in glob.glob(pattern, recursive=True) if osp.isfile(p))
+        if not files:
+            raise InferError(f'no files match {pattern!r}')
+        return files
+    raise InferError(f'input not found: {pattern!r}')
+
+
+def plan_outputs(inputs: List[str], output: str, single_input: bool, ext: str) -> Dict[str, str]:
+    """Map each input to its output path; refuse collisions and overwriting an input."""
+    ext = ext.lstrip('.').lower()
+    if single_input and not osp.isdir(output) and output.lower().endswith(IMAGE_EXTS):
+        plan = {inputs[0]: output}
+    else:
+        plan = {path: osp.join(output, osp.splitext(osp.basename(path))[0] + '.' + ext)
+                for path in inputs}
+    for path in plan.values():
+        if not cv2.haveImageWriter(path):
+            raise InferError(f'OpenCV cannot write {osp.splitext(path)[1]!r} files: {path!r}')
+    targets: Dict[str, str] = {}
+    for src, dst in plan.items():
+        key = osp.realpath(dst)
+        if key in targets:
+            raise InferError(f'{src!r} and {targets[key]!r} would both be written to {dst!r}')
+        targets[key] = src
+    sources = {osp.realpath(p): p for p in inputs}
+    for key, src in targets.items():
+        if key in sources:
+            raise InferError(f'refusing to overwrite the input {sources[key]!r}: '
+                             'choose another OUTPUT or --ext')
+    return plan
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    return str(err)
+
+
+def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Namespace) -> int:
+    """Restore every planned image; returns how many failed to decode."""
+    failed = 0
+    for src, dst in tqdm(plan.items(), desc='restoring', unit='img'):
+        try:
+            result = restore_image(model, src, tile=args.tile, tile_overlap=args.tile_overlap,
+                                   channel_order='bgr')
+        except DATA_ERRORS as err:
+            tqdm.write(f'error: {_message(err)}', file=sys.stderr)
+            failed += 1
+            continue
+        os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+        if not cv2.imwrite(dst, result):
+            raise InferError(f'could not write {dst!r}')
+    return failed
+
+
+def main(argv: List[str] = None) -> int:
+    args = parse_args(argv)
+    try:
+        inputs = collect_inputs(args.input)
+        plan = plan_outputs(inputs, args.output, osp.isfile(args.input), args.ext)
+        if args.tile is not None and args.tile <= args.tile_overlap:
+            raise InferError(f'--tile ({args.tile}) must be larger than --tile-overlap '
+                             f'({args.tile_overlap})')
+        model = init_model(args.config, args.checkpoint, device=args.device,
+                           unsafe_load=args.unsafe_load)
+        failed = restore_all(model, plan, args)
+    except pickle.UnpicklingError as err:
+        print(f'error: checkpoint {args.checkpoint!r} holds objects a safe load refuses '
+              f'({str(err).splitlines()[-1][:200]}); pass --unsafe-load only if you trust it',
+              file=sys.stderr)
+        return 1
+    except (InferError, OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
+        print(f'error: {_message(err).splitlines()[0]}', file=sys.stderr)
+        return 1
+    if failed:
+        print(f'error: {failed} of {len(plan)} images could not be decoded', file=sys.stderr)
+        return 1
+    print(f'wrote {len(plan)} image(s) to {args.output}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
