@@ -257,7 +257,7 @@ def _fill_database(tmp: Path, images: Sequence[Tuple[str, Path]], raw: bool,
                 if fixed_map_size is None and needed > map_size:
                     map_size = needed
                     env.set_mapsize(map_size)  # allowed: no transaction is open here
-                _write_batch(env, batch, tmp, map_size)
+                _write_batch(env, batch, tmp.with_name(tmp.name.split(TMP_INFIX)[0]), map_size)
                 lines.extend(meta_info_line(item, raw, compress_level) for item in batch)
                 bar.update(len(batch))
         env.sync(True)
@@ -332,6 +332,7 @@ def make_lmdb(input_folder: PathLike, output_path: PathLike, raw: bool = False,
     output = Path(output_path).absolute()
     _check_output(output, overwrite)
     images = list_images(input_folder, recursive)
+    output.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_tmp(output)
     tmp = tmp_path_for(output)
     shutil.rmtree(tmp, ignore_errors=True)
