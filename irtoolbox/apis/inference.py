@@ -100,7 +100,7 @@ def init_model(config: Union[str, os.PathLike, Config],
 
 
 def _read_image(img: ImageInput, channel_order: str) -> np.ndarray:
-    """A file path or an array -> HxWxC float32 in [0, 1], RGB."""
+    """A file path or an array -> a new HxWxC float32 array in [0, 1], RGB."""
     if isinstance(img, (str, os.PathLike)):
         from irtoolbox.datasets.image_io import load_image
         return load_image(str(img), channel_order='rgb', color_type='color')
@@ -168,9 +168,9 @@ def restore_image(model: torch.nn.Module,
         else:
             # The image and the result stay on the CPU; one tile at a time
             # goes to the model's device.
-            norm = (x - pre.mean.cpu()) / pre.std.cpu()
-            del x
-            out = tiled_forward(lambda t: pre.denormalize(model.forward_tensor(t)), norm,
+            # _read_image returns a fresh array: normalising in place saves a copy.
+            x = x.sub_(pre.mean.cpu()).div_(pre.std.cpu())
+            out = tiled_forward(lambda t: pre.denormalize(model.forward_tensor(t)), x,
                                 tile=tile, overlap=tile_overlap, scale=scale,
                                 size_divisor=divisor, device=device, out_device='cpu',
                                 pad_mode=getattr(pre, 'pad_mode', 'reflect'))

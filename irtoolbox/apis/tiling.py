@@ -17,6 +17,9 @@ Networks that downsample need their input to be a multiple of
 ``size_divisor`` and are shift-equivariant only by multiples of it, so tile
 starts and sizes are aligned to it, and the last tile, which ends at the image
 border, is padded the way the whole image would be (reflect by default).
+Tiles are shrunk evenly to the fewest that cover the image, so the work
+repeated in overlaps is ``(size + overlap) / size`` per axis, not up to a
+whole extra tile.
 
 Memory: the output is allocated once, at full size, on ``out_device``
 (default: the input's device, e.g. CPU); each tile is moved to ``device``, run,
@@ -39,24 +42,32 @@ def _round_up(value: int, divisor: int) -> int:
 def tile_spans(length: int, tile: int, overlap: int, divisor: int = 1) -> List[Span]:
     """The ``[start, end)`` spans of the tiles along one axis of ``length`` pixels.
 
-    Starts are multiples of ``divisor``; neighbours overlap by at least
-    ``overlap``; every tile but the last is ``tile`` long (``tile`` rounded up
-    to ``divisor``); the last one ends at ``length`` and may be up to
-    ``divisor - 1`` longer, so that its start stays aligned.
+    Uses the fewest tiles of at most ``tile`` pixels (``tile`` rounded up to
+    ``divisor``) whose neighbours overlap by at least ``overlap``, then shrinks
+    them evenly, so the work repeated in overlaps stays small (a fixed tile
+    size would repeat up to a whole tile at the border). Starts are multiples
+    of ``divisor`` (networks that downsample are shift-equivariant only by
+    multiples of it) and so are tile sizes; the last tile ends at ``length``
+    and is no longer than the others.
     """
     tile = _round_up(tile, divisor)
     if length <= tile:
         return [(0, length)]
-    stride = (tile - overlap) // divisor * divisor
-    if stride <= 0:
+    # With aligned starts, an aligned overlap of ``aligned_overlap`` keeps
+    # every tile size a multiple of ``divisor``.
+    aligned_overlap = _round_up(overlap, divisor)
+    max_stride = tile - aligned_overlap
+    if max_stride <= 0:
         raise ValueError(f'tile_overlap={overlap} leaves no stride for tile={tile} '
                          f'(size divisor {divisor}): use tile > overlap + {divisor - 1}')
-    starts = list(range(0, length - tile, stride))
-    last = (length - tile) // divisor * divisor
-    if last > starts[-1]:
-        starts.append(last)
-    ends = [start + tile for start in starts[:-1]] + [length]
-    return list(zip(starts, ends))
+    count = -(-(length - aligned_overlap) // max_stride)
+    stride = _round_up(-(-(length - aligned_overlap) // count), divisor)
+    size = stride + aligned_overlap
+    spans = [(k * stride, min(k * stride + size, length)) for k in range(count)]
+    spans[-1] = (spans[-1][0], length)
+    while len(spans) > 1 and spans[-2][1] == length:  # rounding made the last one redundant
+        spans.pop()
+    return spans
 
 
 def _keep_ranges(spans: List[Span]) -> List[Span]:

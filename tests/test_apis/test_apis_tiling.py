@@ -120,18 +120,31 @@ def test_size_divisor_padding_matches_padded_whole_image():
         tiled = tiled_forward(net, x, tile=37, overlap=24, size_divisor=4)
     assert tiled.shape == expected.shape
     assert (tiled - expected).abs().max().item() < 1e-4
-    # one tile at a time, each at most the tile (rounded up to 40) plus one
-    # divisor (the last tile keeps an aligned start and is padded)
-    assert len(net.seen) > 4 and max(max(s) for s in net.seen) <= 40 + 4
+    # one tile at a time, each at most the tile size rounded up to the divisor
+    assert len(net.seen) > 4 and max(max(s) for s in net.seen) <= 40
 
 
 def test_tile_spans_hand_example():
-    # 100 px, tile 37, overlap 20: stride 17; the last tile is pushed back to end at 100.
-    assert tile_spans(100, 37, 20) == [(0, 37), (17, 54), (34, 71), (51, 88), (63, 100)]
-    # divisor 8: tile 30 -> 32, stride (32 - 8) = 24; starts stay multiples of 8 and
-    # the last tile (start 64) stretches to the border.
-    assert tile_spans(100, 30, 8, 8) == [(0, 32), (24, 56), (48, 80), (64, 100)]
+    # 100 px, tile <= 37, overlap 20: stride <= 17 needs ceil(80 / 17) = 5 tiles;
+    # shrunk evenly: stride ceil(80 / 5) = 16, size 36.
+    assert tile_spans(100, 37, 20) == [(0, 36), (16, 52), (32, 68), (48, 84), (64, 100)]
+    # divisor 8: tile 30 -> 32, stride <= 24: ceil(92 / 24) = 4 tiles, stride 24;
+    # starts are multiples of 8, the last tile ends at the border (28 px, padded).
+    assert tile_spans(100, 30, 8, 8) == [(0, 32), (24, 56), (48, 80), (72, 100)]
+    # 1024 px, tile 512, overlap 32: 3 tiles of 363, not 3 of 512
+    assert tile_spans(1024, 512, 32) == [(0, 363), (331, 694), (662, 1024)]
     assert tile_spans(13, 32, 8, 8) == [(0, 13)]
+
+
+@pytest.mark.parametrize('length,tile,overlap,divisor',
+                         [(61, 23, 12, 1), (99, 17, 6, 1), (75, 37, 24, 4), (1000, 64, 21, 8)])
+def test_tile_spans_properties(length, tile, overlap, divisor):
+    spans = tile_spans(length, tile, overlap, divisor)
+    assert spans[0][0] == 0 and spans[-1][1] == length
+    assert all(end - start <= -(-tile // divisor) * divisor for start, end in spans)
+    for (start, end), (next_start, next_end) in zip(spans, spans[1:]):
+        assert next_start % divisor == 0 and (end - start) % divisor == 0
+        assert end - next_start >= overlap and next_start > start and next_end > end
 
 
 def test_output_on_cpu_and_bad_arguments(residual_cnn):
