@@ -1,0 +1,37 @@
+# The demo photographs (python tools/data/prepare_demo.py) as a reconstruction
+# task: each clean image is both input and target (InfoAccum Table III on CPU).
+data_root = 'data/demo'
+crop_size = 64
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='PairedRandomCrop', crop_size=crop_size, keys=('img', 'gt')),
+    dict(type='Flip', keys=('img', 'gt'), flip_ratio=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
+    dataset=dict(type='PairedImageDataset', data_root=data_root,
+                 data_prefix=dict(img='train/gt', gt='train/gt'), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='PairedImageDataset', data_root=data_root,
+                 data_prefix=dict(img='val/gt', gt='val/gt'), pipeline=test_pipeline,
+                 test_mode=True))
+test_dataloader = val_dataloader
+
+val_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
+test_evaluator = val_evaluator

@@ -1,0 +1,34 @@
+# pix2pix (Isola et al., 2017) as the InfoAccum paper trains it (Appendix G.E):
+# U-Net-8 generator, 5-conv PatchGAN on cat(input, output), GAN + 100 * L1,
+# Adam lr 2e-4, betas (0.5, 0.999), weight decay 0, batch size 1.
+# Table II rows change the backbone and the GAN loss on top of this.
+model = dict(
+    type='GANRestorer',
+    backbone=dict(type='UNetGenerator', in_channels=3, out_channels=3, depth=8,
+                  base_channels=64, norm='batch', use_dropout=True, upsample='deconv'),
+    discriminator=dict(type='PatchDiscriminator', in_channels=6, base_channels=64,
+                       num_layers=3, norm='batch'),
+    gan_loss=dict(type='GANLoss', gan_type='vanilla', real_label=1.0, fake_label=0.0),
+    pixel_loss=dict(type='L1Loss', loss_weight=100.0),
+    # [-1, 1] images for the Tanh generator; padding to the U-Net's 2**depth.
+    data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
+)
+
+# Generator and discriminator are wrapped in DDP separately, so each
+# optimizer step synchronises only its own gradients.
+model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
+                         find_unused_parameters=False)
+
+_adam = dict(type='Adam', lr=2e-4, betas=(0.5, 0.999), weight_decay=0)
+optim_wrapper = dict(
+    constructor='MultiOptimWrapperConstructor',
+    generator=dict(type='OptimWrapper', optimizer=_adam),
+    discriminator=dict(type='OptimWrapper', optimizer=_adam),
+)
+
+# The paper gives no iteration count; Fig. 7 plots 200 epochs. Each config
+# sets max_iters = 200 * (training pairs) at batch size 1.
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=140000, val_interval=10000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = []  # constant learning rate (the paper names no decay)

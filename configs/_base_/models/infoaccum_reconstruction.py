@@ -1,0 +1,18 @@
+# Reconstruction autoencoders of the InfoAccum paper's Table III (Appendix G.G):
+# a generator network trained to reproduce its (clean) input with an MSE loss;
+# the closer the output to the input, the less information the network loses.
+# The backbone is set by each config; the optimizer matches the GAN generator's.
+model = dict(
+    type='Restorer',
+    backbone=dict(type='UNetGenerator', in_channels=3, out_channels=3, depth=5,
+                  base_channels=64, norm='batch', use_dropout=False, upsample='deconv'),
+    losses=dict(mse=dict(type='MSELoss', loss_weight=1.0)),
+    data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
+)
+
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999), weight_decay=0))
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=140000, val_interval=10000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = []

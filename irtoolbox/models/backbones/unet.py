@@ -1,0 +1,146 @@
+"""U-Net generator of pix2pix with configurable depth, plugins and SubPixUpsamp.
+
+InfoAccum paper ("An Information-theoretic Perspective of Generative Image
+Restoration"), Sections V-VI and Appendices G.D, G.F, H.A. The baseline is the
+pix2pix generator (Isola et al., 2017): N levels of 4x4 stride-2 convolutions
+down and 4x4 stride-2 transposed convolutions up, with skips concatenating
+each level's input to the decoder output of the level below. The paper uses
+N = 8 (pix2pix, 1x1 bottleneck on 256x256) and N = 5 (its UNet-5, 8x8
+bottleneck), replaces the outermost transposed convolution with sub-pixel
+up-sampling (Eq. 15, ``upsample='subpixel'``) and inserts InfoAccum (Eq. 14)
+before the generator or before any encoder level through ``plugins``.
+
+Level k (1 = outermost) has ``c_k = base_channels * min(2^(k-1), 8)`` output
+channels, exactly as pix2pix's recursive construction (innermost block,
+N-5 middle blocks at 8 ngf, then 8->4->2->1 ngf, outermost):
+
+- encoder level 1: Conv (no norm, no activation);
+- encoder level k > 1: LeakyReLU(0.2), Conv, norm (no norm at the innermost);
+- decoder level k > 1: ReLU, ConvT to c_{k-1}, norm, Dropout(0.5) if enabled and
+  the level is one of pix2pix's 8*ngf middle blocks (5 <= k < N);
+- decoder level 1: ReLU, ConvT (or SubPixUpsamp) to the output channels, Tanh.
+
+The decoder of level k reads ``cat([a_{k+1}, d_{k+1}])``, where ``a_{k+1}`` is
+the input of encoder level k+1 (after its plugins, as if the plugin wrapped
+pix2pix's sub-block) and ``d_{k+1}`` the decoder output below; the innermost
+decoder reads the bottleneck alone. Convolutions have a bias only where no
+BatchNorm follows (pix2pix: only with InstanceNorm; we also give one to
+``norm='none'``, where pix2pix would leave the layer without any offset).
+Input sizes must be multiples of ``size_divisor = 2**depth``.
+"""
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+
+from irtoolbox.models.layers.backbone_plugins import build_plugin_stack, group_plugins
+from irtoolbox.models.layers.pix2pix_layers import make_norm, pix2pix_normal_init
+from irtoolbox.models.layers.subpix_upsamp import SubPixUpsamp
+from irtoolbox.registry import MODELS
+
+
+def level_channels(level: int, base_channels: int) -> int:
+    """Output channels of encoder level ``level`` (1-based): base * min(2^(k-1), 8)."""
+    return base_channels * min(2 ** (level - 1), 8)
+
+
+def check_depth(depth: int, owner: str) -> None:
+    if not isinstance(depth, int) or not 1 <= depth <= 8:
+        raise ValueError(f'{owner}: depth must be an int in 1..8, got {depth!r}')
+
+
+@MODELS.register_module()
+class UNetGenerator(nn.Module):
+    """pix2pix U-Net of ``depth`` levels (UNet-8 = pix2pix, UNet-5 = the paper's).
+
+    Args:
+        in_channels, out_channels: image channels.
+        depth: number of down/up-sampling levels N (1..8).
+        base_channels: ngf, the channels of level 1.
+        norm: 'batch' (pix2pix default), 'instance' or 'none'.
+        use_dropout: Dropout(0.5) in the 8*ngf middle decoder blocks (levels
+            5..N-1; none exist for N <= 5).
+        upsample: 'deconv' (pix2pix) or 'subpixel' (SubPixUpsamp, Eq. 15) for
+            the outermost decoder up-sampling.
+        plugins: ``[dict(cfg=module cfg, position='input'|'enc1'..'encN')]``.
+    """
+
+    def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 8,
+                 base_channels: int = 64, norm: str = 'batch', use_dropout: bool = False,
+                 upsample: str = 'deconv', plugins: Optional[Sequence[dict]] = None) -> None:
+        super().__init__()
+        check_depth(depth, 'UNetGenerator')
+        make_norm(norm, 1)  # validates the name before building anything
+        if upsample not in ('deconv', 'subpixel'):
+            raise ValueError(f"UNetGenerator: upsample must be 'deconv' or 'subpixel', "
+                             f'got {upsample!r}')
+        self.depth = depth
+        self.size_divisor = 2 ** depth
+        self.norm, self.use_dropout, self.upsample = norm, use_dropout, upsample
+        self.bias = norm != 'batch'  # a bias right before BatchNorm is redundant
+        grouped = group_plugins(plugins, depth, 'UNetGenerator')
+        self.plugins = nn.ModuleList()
+        self.encoders = nn.ModuleList()
+        enc_inputs: List[int] = []  # channels of a_k, the (plugged) input of level k
+        channels = in_channels
+        for k in range(1, depth + 1):
+            plugin, channels = build_plugin_stack(grouped.get(k, []), channels)
+            self.plugins.append(plugin)
+            enc_inputs.append(channels)
+            self.encoders.append(self._encoder_level(k, channels, base_channels))
+            channels = level_channels(k, base_channels)
+        self.decoders = nn.ModuleList(
+            self._decoder_level(k, enc_inputs, base_channels, out_channels)
+            for k in range(1, depth + 1))
+        self.init_weights()
+
+    def _encoder_level(self, k: int, in_ch: int, base: int) -> nn.Module:
+        conv = nn.Conv2d(in_ch, level_channels(k, base), 4, stride=2, padding=1, bias=self.bias)
+        if k == 1:
+            return nn.Sequential(conv)
+        layers = [nn.LeakyReLU(0.2), conv]
+        if k < self.depth:  # the innermost level has no norm (1x1 maps in UNet-8)
+            layers.append(make_norm(self.norm, level_channels(k, base)))
+        return nn.Sequential(*layers)
+
+    def _decoder_level(self, k: int, enc_inputs: List[int], base: int,
+                       out_channels: int) -> nn.Module:
+        c_k = level_channels(k, base)
+        in_ch = c_k if k == self.depth else enc_inputs[k] + c_k  # enc_inputs[k] = a_{k+1}
+        if k == 1:
+            if self.upsample == 'subpixel':
+                up = SubPixUpsamp(in_ch, out_channels, scale=2)
+            else:
+                up = nn.ConvTranspose2d(in_ch, out_channels, 4, stride=2, padding=1)
+            return nn.Sequential(nn.ReLU(), up, nn.Tanh())
+        c_out = level_channels(k - 1, base)
+        layers = [nn.ReLU(),
+                  nn.ConvTranspose2d(in_ch, c_out, 4, stride=2, padding=1, bias=self.bias),
+                  make_norm(self.norm, c_out)]
+        if self.use_dropout and 5 <= k < self.depth:
+            layers.append(nn.Dropout(0.5))
+        return nn.Sequential(*layers)
+
+    def init_weights(self) -> None:
+        """pix2pix init, N(0, 0.02); plugins included, as pix2pix inits the whole net."""
+        pix2pix_normal_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_divisible(x, self.size_divisor, 'UNetGenerator')
+        skips = []
+        for plugin, encoder in zip(self.plugins, self.encoders):
+            x = plugin(x)
+            skips.append(x)
+            x = encoder(x)
+        for k in range(self.depth, 0, -1):
+            if k < self.depth:
+                x = torch.cat([skips[k], x], dim=1)
+            x = self.decoders[k - 1](x)
+        return x
+
+
+def _check_divisible(x: torch.Tensor, divisor: int, owner: str) -> None:
+    if x.dim() != 4 or x.shape[-1] % divisor or x.shape[-2] % divisor:
+        raise ValueError(f'{owner}: input must be N x C x H x W with H and W multiples of '
+                         f'{divisor} (2**depth), got {tuple(x.shape)}; pad it (the data '
+                         'preprocessor does this for a Restorer)')
