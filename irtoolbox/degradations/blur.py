@@ -7,9 +7,16 @@ protocol) with replicate borders,
 Z making it sum to 1 (sigma = 0 is the identity). Level table of sigmas
 0:0.5:5 (FDR-Net's text says [0, 10]: set ``sigma_range``/``levels``).
 
-numpy side: ``cv2.filter2D`` with ``BORDER_REPLICATE`` (a correlation, equal to
-the convolution for this symmetric kernel); torch side: replicate padding and
-a depthwise ``conv2d``. Kernels are cached per (size, sigma).
+The kernel is separable, k(x, y) = g(x) g(y) with g(t) = exp(-t^2 / (2 sigma^2))
+/ sum_t exp(...), so the numpy side filters with the 1-D kernel along rows then
+columns (``cv2.sepFilter2D``, ``BORDER_REPLICATE``; a correlation, equal to the
+convolution for this symmetric kernel): 2 x 21 taps per pixel instead of the
+21 x 21 of ``cv2.filter2D``, about 10x faster on a 256 x 256 crop (see
+``benchmarks/bench_degradation_synthesis.py``), equal to the 2-D filter to
+float32 rounding (~2e-7). Torch side: replicate padding and a depthwise
+``conv2d`` with the 2-D kernel. Kernels are cached per (size, sigma): that
+only helps repeated sigmas (training draws a new real sigma per sample, and
+building a 21-tap kernel costs microseconds).
 """
 import functools
 from typing import Optional, Sequence, Tuple
@@ -22,6 +29,21 @@ import torch.nn.functional as F
 from irtoolbox.registry import DEGRADATIONS
 
 from .base import BaseDegradation, Params, check_image, check_range, check_tensor
+
+
+@functools.lru_cache(maxsize=512)
+def gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
+    """The normalised 1-D Gaussian g with gaussian_kernel2d = outer(g, g) (read-only, cached)."""
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f'GaussianBlur: kernel_size must be odd and positive, got {kernel_size}')
+    offsets = np.arange(kernel_size, dtype=np.float64) - kernel_size // 2
+    if sigma <= 0:
+        kernel = (offsets == 0).astype(np.float64)
+    else:
+        kernel = np.exp(-offsets ** 2 / (2.0 * sigma ** 2))
+    kernel = (kernel / kernel.sum()).astype(np.float32)
+    kernel.setflags(write=False)  # shared by the cache: nobody may edit it
+    return kernel
 
 
 @functools.lru_cache(maxsize=512)
@@ -74,13 +96,16 @@ class GaussianBlur(BaseDegradation):
 
     def apply(self, img: np.ndarray, params: Params) -> np.ndarray:
         img = check_image(img, self.name)
-        kernel = self.kernel(params)
-        if kernel[kernel.shape[0] // 2, kernel.shape[1] // 2] == 1:
-            return img.copy()  # sigma 0: exact identity (cv2's DFT path adds ~1e-16 noise)
+        size = int(params.get('kernel_size', self.kernel_size))
+        kernel = gaussian_kernel1d(size, float(self._get(params, 'sigma')))
+        if kernel[size // 2] == 1:
+            return img.copy()  # sigma 0: exact identity, no filtering round-off
+        # Separable: rows then columns with the 1-D kernel (module docstring).
         # cv2 filters at most 4 channels at once and drops a single channel axis.
         chunks = [img[..., c:c + 4] for c in range(0, img.shape[2], 4)]
-        out = [cv2.filter2D(np.ascontiguousarray(ch), -1, kernel,
-                            borderType=cv2.BORDER_REPLICATE).reshape(ch.shape) for ch in chunks]
+        out = [cv2.sepFilter2D(np.ascontiguousarray(ch), -1, kernel, kernel,
+                               borderType=cv2.BORDER_REPLICATE).reshape(ch.shape)
+               for ch in chunks]
         return np.concatenate(out, axis=2) if len(out) > 1 else out[0]
 
     def apply_torch(self, x: torch.Tensor, params: Params) -> torch.Tensor:
