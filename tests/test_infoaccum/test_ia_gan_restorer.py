@@ -122,3 +122,21 @@ def test_generator_pretrained_from_restorer_checkpoint(tmp_path):
     torch.save(dict(state_dict={'head.w': torch.zeros(1)}), path)
     with pytest.raises(KeyError, match='no .backbone'):
         _model(generator_pretrained=path)
+
+
+def test_multi_optim_constructor_shared_keys_and_unknown_part():
+    model = _model()
+    wrappers = build_optim_wrapper(model, dict(
+        constructor='MultiOptimWrapperConstructor', clip_grad=dict(max_norm=1.0),
+        generator=dict(optimizer=dict(type='SGD', lr=LR_G)),
+        discriminator=dict(optimizer=dict(type='Adam', lr=LR_D))))
+    # top-level keys (as tools/train.py --amp sets them) apply to every part
+    assert wrappers['generator'].clip_grad_kwargs == dict(max_norm=1.0)
+    assert wrappers['discriminator'].clip_grad_kwargs == dict(max_norm=1.0)
+    g_params = {id(p) for p in wrappers['generator'].optimizer.param_groups[0]['params']}
+    assert g_params == {id(p) for p in model.backbone.parameters()}
+    d_params = {id(p) for p in wrappers['discriminator'].optimizer.param_groups[0]['params']}
+    assert d_params == {id(p) for p in model.discriminator.parameters()}
+    with pytest.raises(KeyError, match="part 'critic'"):
+        build_optim_wrapper(model, dict(constructor='MultiOptimWrapperConstructor',
+                                        critic=dict(optimizer=dict(type='SGD', lr=0.1))))
