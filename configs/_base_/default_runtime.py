@@ -11,6 +11,8 @@ default_hooks = dict(
 )
 custom_hooks = [
     dict(type='NonFiniteLossGuardHook'),
+    # Python/numpy/torch RNG states in every checkpoint: exact resume with dropout too.
+    dict(type='RNGStateHook'),
     dict(type='RestorationVisualizationHook', max_images=4),
 ]
 

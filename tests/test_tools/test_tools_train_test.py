@@ -21,7 +21,7 @@ def _short_run_options(demo_root, work_dir, iters=4):
             f'test_dataloader.dataset.data_root={demo_root}',
             f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
             'train_dataloader.batch_size=2',
-            f'default_hooks.checkpoint.interval={iters}',
+            f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=1',
             'model.backbone.mid_channels=8', 'model.backbone.num_blocks=1']
 
 
@@ -114,14 +114,17 @@ def test_torchrun_two_processes_count_each_val_image_once(demo_data, tmp_path):
     trace_dir.mkdir()
     val_root = tmp_path / 'valdata'
     _write_val_folder(val_root, count=5)  # odd: the sampler pads one rank
+    config = tmp_path / 'traced_demo.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = ['{DEMO_CONFIG}']
+        custom_imports = dict(imports=['trace_plugin'], allow_failed_imports=False)
+        val_evaluator = [dict(type='SampleIndexRecorder'), dict(type='PSNR')]
+    '''))
     work_dir = tmp_path / 'work'
     options = _short_run_options(demo_data, work_dir, iters=2)
-    options += [f'val_dataloader.dataset.data_root={val_root}',
-                "custom_imports.imports=['trace_plugin']",
-                'custom_imports.allow_failed_imports=False',
-                "val_evaluator=[dict(type='SampleIndexRecorder'),dict(type='PSNR')]"]
+    options += [f'val_dataloader.dataset.data_root={val_root}']
     proc = run_tool([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-                     '--master_port', str(_free_port()), 'tools/train.py', DEMO_CONFIG,
+                     '--master_port', str(_free_port()), 'tools/train.py', str(config),
                      '--launcher', 'pytorch', *options],
                     env=dict(PYTHONPATH=f'{plugin_dir}:{REPO_ROOT}', TRACE_DIR=str(trace_dir)))
     with open(trace_dir / 'val_indices.json') as f:
