@@ -15,7 +15,9 @@ reads ``VmHWM``: peak = VmHWM - baseline. It also prints ``io``, the memory
 the API must hold whatever the tiling (the uint8 input, the float32 input and
 float32 output images: 3 + 12 + 12 bytes/pixel), and ``work`` = peak - io, the
 working set of the network, which tiling is meant to keep flat in the image
-size. Seconds per megapixel are wall time of ``restore_image`` / (S*S/1e6).
+size (it is bounded by the tile; the evenly shrunk tile side, printed as
+``tiles`` = count x side, varies a little with the image size). Seconds per
+megapixel are wall time of ``restore_image`` / (S*S/1e6).
 
 Untiled runs are skipped above ``--max-untiled`` (default 2048: a 4096^2
 untiled pass of this model needs ~9 GB of activations). ``--quick`` drops 4096.
@@ -44,6 +46,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--overlap', type=int, default=32)
     parser.add_argument('--max-untiled', type=int, default=2048)
     parser.add_argument('--threads', type=int, default=2, help='torch threads per worker')
+    parser.add_argument('--table-from', default=None,
+                        help='print the table from the JSON lines a run wrote to stderr')
     parser.add_argument('--worker', choices=['tiled', 'untiled'], default=None,
                         help=argparse.SUPPRESS)
     parser.add_argument('--size', type=int, default=None, help=argparse.SUPPRESS)
@@ -95,7 +99,11 @@ def worker(args: argparse.Namespace) -> None:
     peak_kb = _status_kb('VmHWM')
     assert result.shape == image.shape
     pixels = args.size * args.size
-    print(json.dumps(dict(size=args.size, mode=args.worker, peak_mb=(peak_kb - baseline_kb) / 1024,
+    from irtoolbox.apis import tile_spans
+    spans = tile_spans(args.size, args.tile, args.overlap) if tile else [(0, args.size)]
+    print(json.dumps(dict(size=args.size, mode=args.worker, tiles=len(spans) ** 2,
+                          tile_px=max(end - start for start, end in spans),
+                          peak_mb=(peak_kb - baseline_kb) / 1024,
                           io_mb=27 * pixels / MB, s_per_mp=seconds / (pixels / 1e6),
                           hwm_reset=reset)))
 
@@ -114,7 +122,7 @@ def run_setting(args: argparse.Namespace, size: int, mode: str) -> Dict:
 def print_table(rows: List[Dict], args: argparse.Namespace) -> None:
     print(f'tile {args.tile}, overlap {args.overlap}, {args.threads} threads; '
           'memory in MiB over the post-init baseline')
-    print(f'{"size":>6} {"mode":>8} {"peak":>8} {"io":>8} {"work":>8} {"s/MP":>7} '
+    print(f'{"size":>6} {"mode":>8} {"tiles":>9} {"peak":>8} {"io":>8} {"work":>8} {"s/MP":>7} '
           f'{"peak untiled/tiled":>19}')
     by_key = {(r['size'], r['mode']): r for r in rows}
     for row in rows:
@@ -125,8 +133,10 @@ def print_table(rows: List[Dict], args: argparse.Namespace) -> None:
         untiled = by_key.get((row['size'], 'untiled'))
         if row['mode'] == 'tiled' and untiled and 'error' not in untiled:
             ratio = f'{untiled["peak_mb"] / row["peak_mb"]:.1f}x'
-        print(f'{row["size"]:>6} {row["mode"]:>8} {row["peak_mb"]:8.0f} {row["io_mb"]:8.0f} '
-              f'{row["peak_mb"] - row["io_mb"]:8.0f} {row["s_per_mp"]:7.2f} {ratio:>19}')
+        tiles = f'{row["tiles"]}x{row["tile_px"]}'
+        print(f'{row["size"]:>6} {row["mode"]:>8} {tiles:>9} {row["peak_mb"]:8.0f} '
+              f'{row["io_mb"]:8.0f} {row["peak_mb"] - row["io_mb"]:8.0f} '
+              f'{row["s_per_mp"]:7.2f} {ratio:>19}')
     tiled = [r for r in rows if r['mode'] == 'tiled' and 'error' not in r]
     if len(tiled) >= 2:
         first, last = tiled[0], tiled[-1]
@@ -135,12 +145,23 @@ def print_table(rows: List[Dict], args: argparse.Namespace) -> None:
               f'({(last["size"] / first["size"]) ** 2:.0f}x the pixels): '
               f'peak x{last["peak_mb"] / first["peak_mb"]:.2f}, working set (peak - io) '
               f'x{work:.2f}, s/MP x{last["s_per_mp"] / first["s_per_mp"]:.2f}')
+        per_tile = ', '.join(f'{r["size"]}: {_work_per_tile_mp(r):.0f}' for r in tiled)
+        print(f'tiled working set per tile megapixel (MiB/MP), by image size: {per_tile}')
+
+
+def _work_per_tile_mp(row: Dict) -> float:
+    """Working set / tile area: constant if memory depends on the tile, not the image."""
+    return (row['peak_mb'] - row['io_mb']) / (row['tile_px'] ** 2 / 1e6)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.worker:
         worker(args)
+        return
+    if args.table_from:  # re-print the table of a finished run's JSON lines
+        with open(args.table_from) as f:
+            print_table([json.loads(line) for line in f if line.startswith('{')], args)
         return
     sizes = args.sizes or ([1024, 2048] if args.quick else [1024, 2048, 4096])
     rows = []

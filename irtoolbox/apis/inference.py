@@ -109,14 +109,11 @@ def _read_image(img: ImageInput, channel_order: str) -> np.ndarray:
     array = img[..., None] if img.ndim == 2 else img
     if array.ndim != 3 or min(array.shape) == 0:
         raise ValueError(f'img must be HxW or HxWxC, got shape {img.shape}')
-    if array.dtype == np.uint8:
-        array = array.astype(np.float32) / 255.0
-    elif array.dtype == np.uint16:
-        array = array.astype(np.float32) / 65535.0
-    elif np.issubdtype(array.dtype, np.floating):
-        array = array.astype(np.float32)  # floats are taken to be in [0, 1]
-    else:
+    if array.dtype not in (np.uint8, np.uint16) and not np.issubdtype(array.dtype, np.floating):
         raise TypeError(f'img dtype must be uint8, uint16 or float, got {array.dtype}')
+    peak = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(array.dtype, 1.0)
+    array = array.astype(np.float32)  # a copy, always: callers may modify it in place
+    array /= peak  # in place: one float image at a time (floats are taken in [0, 1])
     if channel_order == 'bgr' and array.shape[2] >= 3:
         array = array[..., [2, 1, 0]]
     return np.ascontiguousarray(array)
@@ -124,8 +121,8 @@ def _read_image(img: ImageInput, channel_order: str) -> np.ndarray:
 
 def _to_uint8(out: torch.Tensor, channel_order: str) -> np.ndarray:
     """[1, C, H, W] float in [0, 1] -> HxWxC uint8 in ``channel_order``."""
-    image = out[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0)
-    array = image.cpu().numpy()
+    image = out[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
+    array = image.permute(1, 2, 0).contiguous().cpu().numpy()
     if channel_order == 'bgr' and array.shape[2] >= 3:
         array = array[..., [2, 1, 0]]
     return np.ascontiguousarray(array)
@@ -174,6 +171,7 @@ def restore_image(model: torch.nn.Module,
                                 tile=tile, overlap=tile_overlap, scale=scale,
                                 size_divisor=divisor, device=device, out_device='cpu',
                                 pad_mode=getattr(pre, 'pad_mode', 'reflect'))
+        del x  # before the uint8 conversion: one full-size float image less
     return _to_uint8(out.clamp_(0, 1), channel_order)
 
 
