@@ -1,3 +1,2 @@
 """Models: importing this registers every model part in ``MODELS``."""
-from . import (backbones, data_preprocessors, discriminators, heads, layers,  # noqa: F401
-               losses, necks, restorers)
+from . import backbones, data_preprocessors, discriminators, heads, layers, losses, necks, restorers  # noqa: F401

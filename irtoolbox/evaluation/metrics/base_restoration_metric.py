@@ -169,8 +169,9 @@ class BaseRestorationMetric(BaseMetric):
             images.append(image_to_uint8_hwc(sample[name], name, sample))
         pred, gt = images
         if pred.shape != gt.shape:
-            raise ValueError(f'{self.pred_key} {pred.shape[:2]} and gt_img {gt.shape[:2]} (H, W, with '
-                             f'{pred.shape[2]} vs {gt.shape[2]} channels) differ in the '
+            raise ValueError(f'{self.pred_key} {pred.shape[:2]} and gt_img {gt.shape[:2]} '
+                             f'(H, W, with {pred.shape[2]} vs {gt.shape[2]} channels) differ '
+                             'in the '
                              f'{_describe(sample)}')
         channel_order = sample.get('channel_order') or 'rgb'
         if channel_order not in CHANNEL_ORDERS:

@@ -59,7 +59,8 @@ class Restorer(BaseModel):
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck is not None else None
         self.head = MODELS.build(head) if head is not None else None
-        self.losses = nn.ModuleDict({name: MODELS.build(cfg) for name, cfg in (losses or {}).items()})
+        self.losses = nn.ModuleDict(
+            {name: MODELS.build(cfg) for name, cfg in (losses or {}).items()})
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
         self.scale = int(getattr(self.backbone, 'scale', 1))
