@@ -34,7 +34,7 @@ from typing import Dict, List, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                       'residualcnn_c32b4_1xb8-600it_demo-blur-noise-jpeg.py')
+                       'residualcnn_c32b4_1xb8-400it_demo-blur-noise-jpeg.py')
 MB = 2 ** 20
 
 

@@ -8,7 +8,7 @@ import pytest
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                       'residualcnn_c32b4_1xb8-600it_demo-blur-noise-jpeg.py')
+                       'residualcnn_c32b4_1xb8-400it_demo-blur-noise-jpeg.py')
 
 
 def run_tool(args, cwd=None, env=None, timeout=300, check=True):

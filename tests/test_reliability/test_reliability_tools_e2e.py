@@ -11,7 +11,7 @@ import torch
 from irtoolbox.utils.checkpoint import load_checkpoint_file
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(REPO, 'configs', 'demo', 'residualcnn_c32b4_1xb8-600it_demo-blur-noise-jpeg.py')
+DEMO = osp.join(REPO, 'configs', 'demo', 'residualcnn_c32b4_1xb8-400it_demo-blur-noise-jpeg.py')
 MAX_ITERS, KILL_AT = 20, 13
 
 # Kills its own process with SIGKILL after iteration KILL_AT (checkpoints at 5 and 10 exist),

@@ -7,10 +7,13 @@
 data_root = 'data/demo'
 crop_size = 48
 
+# A noise-dominated mixture: a 2-minute CPU run can learn to remove it. (With
+# blur up to 1.5 and JPEG down to 40, the same model gained only 1.4 dB in 600
+# iterations: deblurring and deblocking need a bigger model and longer runs.)
 degradation = [
-    dict(type='GaussianBlur', kernel_size=21, sigma_range=(0.2, 1.5)),
-    dict(type='GaussianNoise', sigma_range=(5, 25)),
-    dict(type='JPEGCompression', quality_range=(40, 90)),
+    dict(type='GaussianBlur', kernel_size=21, sigma_range=(0.2, 1.0)),
+    dict(type='GaussianNoise', sigma_range=(15, 30)),
+    dict(type='JPEGCompression', quality_range=(60, 95)),
 ]
 
 train_pipeline = [
