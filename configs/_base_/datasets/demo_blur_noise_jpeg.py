@@ -16,8 +16,10 @@ degradation = [
     dict(type='JPEGCompression', quality_range=(60, 95)),
 ]
 
+# to_float32=False: crop the stored uint8/uint16 image, then convert only the patch
+# (PackInputs / Degrade scale it to float32 [0, 1]: the same values, less work).
 train_pipeline = [
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
     dict(type='RandomCrop', crop_size=crop_size, keys=('gt', )),
     dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
     dict(type='RandomTranspose', keys=('gt', ), transpose_ratio=0.5),

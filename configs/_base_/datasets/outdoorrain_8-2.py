@@ -8,9 +8,11 @@
 data_root = 'data/OutdoorRain'
 crop_size = 256
 
+# to_float32=False: crop the stored uint8/uint16 image, then convert only the patch
+# (PackInputs / Degrade scale it to float32 [0, 1]: the same values, less work).
 train_pipeline = [
-    dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='LoadImageFromFile', key='img', channel_order='rgb', to_float32=False),
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
     dict(type='PairedRandomCrop', crop_size=crop_size, keys=('img', 'gt'), pad_if_smaller=True),
     dict(type='Flip', keys=('img', 'gt'), flip_ratio=0.5, direction='horizontal'),
     dict(type='PackInputs'),

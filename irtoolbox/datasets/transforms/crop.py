@@ -13,7 +13,8 @@ An image smaller than the crop raises a clear error naming the file and both
 sizes, or, with ``pad_if_smaller=True``, is reflect-padded at the bottom/right
 first. Positions are drawn from numpy's global generator, which the dataset
 seeds per sample. The crop box (in ``gt`` coordinates, ``top, left, bottom,
-right``) is recorded as ``results['crop_bbox']``.
+right``) is recorded as ``results['crop_bbox']``. Crops keep the pixel type
+(float32, or uint8/uint16 from ``LoadImageFromFile(to_float32=False)``).
 """
 from typing import Sequence, Tuple, Union
 

@@ -21,7 +21,10 @@ operator names for a chain, e.g. ``'GaussianBlur+GaussianNoise'``),
 hashable so metrics can group by it) and ``degradation_params`` (the
 operator's params dict; a chain's holds ``ops``, one dict per operator), so
 metrics can group by level and models can re-apply the operator. The output is
-clipped to [0, 1] and float32, the pipeline convention.
+clipped to [0, 1] and float32, the pipeline convention. A ``uint8``/``uint16``
+clean image (``LoadImageFromFile(to_float32=False)``) is first converted to
+float32 in [0, 1] (divided by 255/65535) and stored back, so the operators
+and the ground truth see the same values as with ``to_float32=True``.
 """
 from typing import Any, List, Optional, Sequence, Union
 
@@ -29,6 +32,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from irtoolbox.registry import TRANSFORMS
+
+from ..image_io import INT_MAX_VALUES, image_to_float32
 
 Level = Union[None, int, Sequence[Optional[int]]]
 
@@ -95,6 +100,8 @@ class Degrade(BaseTransform):
         # The global state is the dataset's per-sample one: this generator,
         # and so every draw below, is a function of (seed, index, pass).
         rng = np.random.default_rng(np.random.randint(2**32, dtype=np.int64))
+        if results[self.in_key].dtype in INT_MAX_VALUES:  # loaded with to_float32=False
+            results[self.in_key] = image_to_float32(results[self.in_key], self.in_key)
         level = self.level
         if self.levels is not None:
             level = self.levels[int(rng.integers(len(self.levels)))]

@@ -3,7 +3,8 @@
 The decision is drawn from numpy's global generator (seeded per sample by the
 dataset), once per sample, so an input and its ground truth stay aligned.
 ``Flip`` records ``results['flip']`` and ``results['flip_direction']``;
-``RandomTranspose`` records ``results['transpose']``.
+``RandomTranspose`` records ``results['transpose']``. Both keep the pixel type
+(float32, or uint8/uint16 from ``LoadImageFromFile(to_float32=False)``).
 """
 from typing import Sequence
 

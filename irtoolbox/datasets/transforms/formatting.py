@@ -3,7 +3,9 @@
 ``PackInputs`` turns ``results`` into
 ``dict(inputs=Tensor[C, H, W], data_samples=RestorationDataSample(gt_img=
 Tensor[C, H, W], metainfo=...))`` (float32, [0, 1], the sample's channel
-order). The ground truth is optional (inference on user images). The metainfo
+order; ``uint8``/``uint16`` images, from ``LoadImageFromFile(to_float32=False)``,
+are divided by 255/65535 here). The ground truth is optional (inference on
+user images). The metainfo
 holds the ``meta_keys`` present in ``results``; absent keys are left out
 (e.g. the degradation keys of a paired dataset).
 
@@ -21,7 +23,7 @@ from mmcv.transforms import BaseTransform
 from irtoolbox.registry import TRANSFORMS
 from irtoolbox.structures.data_sample import RestorationDataSample
 
-from ..image_io import ImageSizeError
+from ..image_io import INT_MAX_VALUES, ImageSizeError, image_to_float32
 from .crop import path_of
 
 DEFAULT_META_KEYS = ('img_path', 'gt_path', 'sample_idx', 'channel_order', 'ori_shape',
@@ -30,13 +32,18 @@ DEFAULT_META_KEYS = ('img_path', 'gt_path', 'sample_idx', 'channel_order', 'ori_
 
 
 def to_tensor(img: np.ndarray, key: str) -> torch.Tensor:
-    """H x W x C (or H x W) array -> contiguous float32 C x H x W tensor."""
+    """H x W x C (or H x W) array -> contiguous float32 C x H x W tensor.
+
+    ``uint8``/``uint16`` are scaled to [0, 1]; float arrays are only cast.
+    """
     if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
         shape = getattr(img, 'shape', type(img).__name__)
         raise TypeError(f'PackInputs: results[{key!r}] must be an H x W x C numpy array, '
                         f'got {shape}')
     if img.ndim == 2:
         img = img[..., None]
+    if img.dtype in INT_MAX_VALUES:
+        img = image_to_float32(img, key)
     return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32))
 
 

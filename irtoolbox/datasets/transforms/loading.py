@@ -6,6 +6,13 @@ order (see :mod:`irtoolbox.datasets.image_io` for the conversions),
 ``results['gt_ori_shape']``, ``results['ori_shape']`` and
 ``results['channel_order']``.
 
+``to_float32=False`` keeps the stored ``uint8``/``uint16`` values (in the
+requested channel order): crops and flips work on any pixel type, and
+``Degrade``/``PackInputs`` convert integer images to float32 in [0, 1]
+(divided by 255/65535, the same values as ``to_float32=True``). A training
+pipeline that crops a small patch from a large image then converts only the
+patch; after ``PackInputs`` the sample is the same either way.
+
 ``ori_shape`` is the shape of the ground truth when one is loaded (it is what
 the restored image must match); a pipeline that loads only ``img``
 (inference on user images) gets the input's shape.
@@ -28,15 +35,18 @@ class LoadImageFromFile(BaseTransform):
         channel_order: ``'rgb'`` or ``'bgr'``.
         color_type: ``'color'``, ``'grayscale'`` or ``'unchanged'``.
         backend_args: mmengine file backend arguments (e.g. an lmdb backend).
+        to_float32: convert to float32 in [0, 1] now (``True``) or keep the
+            stored integer type for a later transform to convert (``False``).
     """
 
     def __init__(self, key: str = 'gt', channel_order: str = 'rgb', color_type: str = 'color',
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None, to_float32: bool = True) -> None:
         check_image_options(channel_order, color_type)
         self.key = key
         self.channel_order = channel_order
         self.color_type = color_type
         self.backend_args = backend_args
+        self.to_float32 = bool(to_float32)
 
     def transform(self, results: dict) -> dict:
         path_key = f'{self.key}_path'
@@ -49,7 +59,7 @@ class LoadImageFromFile(BaseTransform):
                              f'but an earlier image of the sample was loaded as {order!r}; '
                              'use one channel_order per pipeline')
         image = load_image(results[path_key], self.channel_order, self.color_type,
-                           self.backend_args)
+                           self.backend_args, self.to_float32)
         results[self.key] = image
         results[f'{self.key}_ori_shape'] = image.shape
         if self.key == 'gt' or 'ori_shape' not in results:
@@ -59,4 +69,5 @@ class LoadImageFromFile(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(key={self.key!r}, channel_order={self.channel_order!r}, '
-                f'color_type={self.color_type!r}, backend_args={self.backend_args})')
+                f'color_type={self.color_type!r}, backend_args={self.backend_args}, '
+                f'to_float32={self.to_float32})')
