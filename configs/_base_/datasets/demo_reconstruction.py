@@ -1,39 +1,25 @@
 # The demo photographs (python tools/data/prepare_demo.py) as a reconstruction
 # task: each clean image is both input and target (InfoAccum Table III on CPU).
+_base_ = ['./paired_restoration.py']
+
 data_root = 'data/demo'
 crop_size = 64
 
-# to_float32=False: crop the stored uint8/uint16 image, then convert only the patch
-# (PackInputs / Degrade scale it to float32 [0, 1]: the same values, less work).
+# The base's train_pipeline holds its own crop size (a base is not re-run with the
+# child's variables): rebuild it with this one. The demo photographs are all larger
+# than the crop, so no padding.
 train_pipeline = [
-    dict(type='LoadImageFromFile', key='img', channel_order='rgb', to_float32=False),
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
-    dict(type='PairedRandomCrop', crop_size=crop_size, keys=('img', 'gt')),
-    dict(type='Flip', keys=('img', 'gt'), flip_ratio=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
+    dict(type='PairedRandomCrop', crop_size=crop_size, keys=('img', 'gt'))
+    if step.type == 'PairedRandomCrop' else step for step in _base_.train_pipeline
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-    dict(type='PackInputs'),
-]
-
+# Small CPU runs: larger batches, no worker processes.
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
-    dataset=dict(type='PairedImageDataset', data_root=data_root,
-                 data_prefix=dict(img='train/gt', gt='train/gt'), pipeline=train_pipeline))
+    dataset=dict(data_root=data_root, data_prefix=dict(img='train/gt', gt='train/gt'),
+                 pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='PairedImageDataset', data_root=data_root,
-                 data_prefix=dict(img='val/gt', gt='val/gt'), pipeline=test_pipeline,
-                 test_mode=True))
+    dataset=dict(data_root=data_root, data_prefix=dict(img='val/gt', gt='val/gt')))
 test_dataloader = val_dataloader
-
-val_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
-test_evaluator = val_evaluator

@@ -4,42 +4,12 @@
 #   data/Rain800/train/lq/1.png ... data/Rain800/train/gt/1.png ...    (700, same names)
 #   data/Rain800/test/lq/1.png ...  data/Rain800/test/gt/1.png ...     (100)
 # (the released files hold each pair side by side: split them into the two folders)
+_base_ = ['./paired_restoration.py']
+
 data_root = 'data/Rain800'
-crop_size = 256
 
-# to_float32=False: crop the stored uint8/uint16 image, then convert only the patch
-# (PackInputs / Degrade scale it to float32 [0, 1]: the same values, less work).
-train_pipeline = [
-    dict(type='LoadImageFromFile', key='img', channel_order='rgb', to_float32=False),
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
-    dict(type='PairedRandomCrop', crop_size=crop_size, keys=('img', 'gt'), pad_if_smaller=True),
-    dict(type='Flip', keys=('img', 'gt'), flip_ratio=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=1,  # the paper trains with batch size 1
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
-    dataset=dict(type='PairedImageDataset', data_root=data_root,
-                 data_prefix=dict(img='train/lq', gt='train/gt'),
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='PairedImageDataset', data_root=data_root,
-                 data_prefix=dict(img='test/lq', gt='test/gt'),
-                 pipeline=test_pipeline, test_mode=True))
+train_dataloader = dict(dataset=dict(
+    data_root=data_root, data_prefix=dict(img='train/lq', gt='train/gt')))
+val_dataloader = dict(dataset=dict(
+    data_root=data_root, data_prefix=dict(img='test/lq', gt='test/gt')))
 test_dataloader = val_dataloader
-
-# PSNR and SSIM on RGB, no border crop (Appendix G.B does not say more).
-val_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
-test_evaluator = val_evaluator
