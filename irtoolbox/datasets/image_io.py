@@ -34,6 +34,7 @@ Errors name the file: a missing file raises :class:`FileNotFoundError`, bytes
 that do not decode raise :class:`ImageDecodeError`.
 """
 import io
+import math
 from typing import Optional
 
 import cv2
@@ -93,16 +94,47 @@ def read_bytes(path: str, backend_args: Optional[dict] = None) -> bytes:
     return content
 
 
+_NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _npy_view(content: bytes, path: str) -> np.ndarray:
+    """NPY bytes -> a read-only array viewing ``content`` (no copy).
+
+    ``np.load(io.BytesIO(content))`` copies the data out of the bytes in
+    chunks into a fresh array, which costs more than everything else done
+    with a raw image before the crop; the view costs only the header parse.
+    Other NPY versions and object arrays go through ``np.load``
+    (``allow_pickle=False``).
+    """
+    stream = io.BytesIO(content)
+    version = np.lib.format.read_magic(stream)
+    reader = _NPY_HEADER_READERS.get(version)
+    if reader is None:
+        return np.load(io.BytesIO(content), allow_pickle=False)
+    shape, fortran_order, dtype = reader(stream)
+    if dtype.hasobject:
+        return np.load(io.BytesIO(content), allow_pickle=False)  # raises: no pickles
+    count, offset = math.prod(shape), stream.tell()
+    if len(content) - offset < count * dtype.itemsize:
+        raise ValueError(f'{len(content) - offset} data bytes for shape {shape} of {dtype} '
+                         '(truncated)')
+    array = np.frombuffer(content, dtype=dtype, count=count, offset=offset)
+    return array.reshape(shape, order='F' if fortran_order else 'C')
+
+
 def _raw_decode(content: bytes, path: str) -> np.ndarray:
-    """Bytes -> array as stored (BGR/BGRA/gray), without any conversion."""
+    """Bytes -> array as stored (BGR/BGRA/gray), without any conversion.
+
+    An NPY array may be a read-only view of ``content``.
+    """
     if len(content) == 0:
         raise ImageDecodeError(path, 'the file is empty')
     if content[:len(NPY_MAGIC)] == NPY_MAGIC:
         try:
-            array = np.load(io.BytesIO(content), allow_pickle=False)
+            return _npy_view(content, path)
         except (ValueError, OSError, EOFError) as err:
             raise ImageDecodeError(path, f'invalid .npy data ({err})') from err
-        return array
     buffer = np.frombuffer(content, dtype=np.uint8)
     array = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if array is None:
@@ -130,7 +162,7 @@ def image_to_float32(array: np.ndarray, path: str = '<array>') -> np.ndarray:
     """
     max_value = INT_MAX_VALUES.get(array.dtype)
     if max_value is not None:
-        return np.divide(array, np.float32(max_value), dtype=np.float32)
+        return np.divide(array, np.float32(max_value), dtype=np.float32, order='C')
     if array.dtype in FLOAT_TYPES:
         return np.ascontiguousarray(array, dtype=np.float32)
     raise ImageDecodeError(path, f'unsupported pixel type {array.dtype}')
@@ -207,7 +239,9 @@ def decode_image(content: bytes, path: str, channel_order: str = 'rgb',
     if mixes_channels or array.dtype == np.float64:
         array = image_to_float32(array, path)
     image = _convert_channels(array, channel_order, color_type)
-    return image_to_float32(image, path) if to_float32 else np.ascontiguousarray(image)
+    image = image_to_float32(image, path) if to_float32 else np.ascontiguousarray(image)
+    # A raw array passed through unchanged still views the read-only bytes.
+    return image if image.flags.writeable else image.copy()
 
 
 def load_image(path: str, channel_order: str = 'rgb', color_type: str = 'color',

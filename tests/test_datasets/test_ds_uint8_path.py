@@ -1,10 +1,12 @@
-"""LoadImageFromFile(to_float32=False): integers kept until the crop, same packed sample.
+"""LoadImageFromFile(to_float32=False): integers kept until the crop, same packed sample;
+raw NPY arrays decoded without a copy.
 
 Oracles: the source arrays written to real files (8-bit PNG, 16-bit PNG, a raw
 LMDB built from them), scaled here by 255 / 65535 and cropped at the
 recorded ``crop_bbox``; and the ``to_float32=True`` pipeline on the same
 files and seeds, whose packed tensors must agree to 1e-6.
 """
+import io
 from pathlib import Path
 
 import cv2
@@ -14,7 +16,7 @@ import skimage.data
 import torch
 
 from irtoolbox.datasets import PairedImageDataset, SyntheticPairDataset
-from irtoolbox.datasets.image_io import load_image
+from irtoolbox.datasets.image_io import ImageDecodeError, decode_image, load_image
 from irtoolbox.datasets.lmdb_writer import make_lmdb
 
 CROP = 16
@@ -139,3 +141,35 @@ def test_degrade_converts_uint8_like_float_path(tmp_path):
         want = gt8[top:bottom, left:right, ::-1].transpose(2, 0, 1) / 255.0
         np.testing.assert_allclose(out['data_samples'].gt_img.numpy(), want, rtol=0, atol=1e-6)
         assert out['inputs'].dtype == out['data_samples'].gt_img.dtype == torch.float32
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize('order', ['rgb', 'bgr'])
+@pytest.mark.parametrize('dtype', [np.uint8, np.uint16, np.float32])
+def test_raw_npy_decodes_to_writable_arrays(order, dtype):
+    """The NPY data is viewed, not copied: what is returned must still be writable."""
+    bgr = sources()['photo8'][0].astype(dtype)
+    want = bgr if order == 'bgr' else bgr[..., ::-1]
+    for content in (npy_bytes(bgr), npy_bytes(np.asfortranarray(bgr))):
+        for to_float32 in (False, True):
+            out = decode_image(content, 'a.npy', order, to_float32=to_float32)
+            assert out.flags.writeable and out.flags.c_contiguous
+            scale = 1.0 if dtype == np.float32 or not to_float32 else np.iinfo(dtype).max
+            np.testing.assert_allclose(out, want / scale, rtol=0, atol=1e-6)
+            out[0, 0, 0] = 0  # a view of the bytes would raise here
+    assert decode_image(npy_bytes(bgr), 'a', to_float32=False).dtype == dtype
+
+
+def test_raw_npy_truncated_or_pickled_is_a_decode_error():
+    content = npy_bytes(sources()['photo8'][0])
+    with pytest.raises(ImageDecodeError, match=r"'cut\.npy'.*truncated"):
+        decode_image(content[:-10], 'cut.npy')
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{'a': 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ImageDecodeError, match=r"'obj\.npy'.*invalid \.npy"):
+        decode_image(buffer.getvalue(), 'obj.npy')
