@@ -13,6 +13,11 @@ requested channel order): crops and flips work on any pixel type, and
 pipeline that crops a small patch from a large image then converts only the
 patch; after ``PackInputs`` the sample is the same either way.
 
+``retain_freed_memory=True`` (default) raises glibc's malloc trim threshold
+once in each process that loads images, so the memory of one sample's
+full-size images is reused by the next instead of being returned to the OS
+and page-faulted in again (see :mod:`irtoolbox.datasets.malloc_tuning`).
+
 ``ori_shape`` is the shape of the ground truth when one is loaded (it is what
 the restored image must match); a pipeline that loads only ``img``
 (inference on user images) gets the input's shape.
@@ -23,6 +28,7 @@ from mmcv.transforms import BaseTransform
 
 from irtoolbox.registry import TRANSFORMS
 
+from .. import malloc_tuning
 from ..image_io import check_image_options, load_image
 
 
@@ -37,22 +43,28 @@ class LoadImageFromFile(BaseTransform):
         backend_args: mmengine file backend arguments (e.g. an lmdb backend).
         to_float32: convert to float32 in [0, 1] now (``True``) or keep the
             stored integer type for a later transform to convert (``False``).
+        retain_freed_memory: tune malloc to reuse freed image memory (see
+            above); ``False`` leaves the allocator as it is.
     """
 
     def __init__(self, key: str = 'gt', channel_order: str = 'rgb', color_type: str = 'color',
-                 backend_args: Optional[dict] = None, to_float32: bool = True) -> None:
+                 backend_args: Optional[dict] = None, to_float32: bool = True,
+                 retain_freed_memory: bool = True) -> None:
         check_image_options(channel_order, color_type)
         self.key = key
         self.channel_order = channel_order
         self.color_type = color_type
         self.backend_args = backend_args
         self.to_float32 = bool(to_float32)
+        self.retain_freed_memory = bool(retain_freed_memory)
 
     def transform(self, results: dict) -> dict:
         path_key = f'{self.key}_path'
         if path_key not in results:
             raise KeyError(f'LoadImageFromFile(key={self.key!r}) needs results[{path_key!r}]; '
                            f'the sample has keys {sorted(results)}')
+        if self.retain_freed_memory:
+            malloc_tuning.retain_freed_memory()  # once per process (DataLoader workers too)
         order = results.get('channel_order', self.channel_order)
         if order != self.channel_order:
             raise ValueError(f'LoadImageFromFile(key={self.key!r}) loads {self.channel_order!r} '
