@@ -1,6 +1,7 @@
 """Data loading: paired 96 x 96 crops per second from PNG folders, a PNG LMDB and a raw LMDB.
 
-    python benchmarks/bench_data_loading.py [--quick] [--profile]
+    python benchmarks/bench_data_loading.py [--quick] [--profile] [--float-on-load]
+                                            [--settle SECONDS]
 
 Data: ``--images`` (100) pairs of 512 x 512 RGB images cut from scikit-image's
 photographs (resized, tiled crops at several zooms, flipped variants), so that
@@ -12,8 +13,11 @@ built from these same folders with irtoolbox's writer
 level 1) and raw arrays (``raw=True``, NPY).
 
 Each storage is read by the same pipeline: ``PairedImageDataset`` ->
-``LoadImageFromFile`` (img, gt) -> ``PairedRandomCrop(96)`` -> ``PackInputs``,
-through a ``torch.utils.data.DataLoader`` with ``--workers`` (2) persistent
+``LoadImageFromFile`` (img, gt; ``to_float32=False``: the stored uint8 is
+kept) -> ``PairedRandomCrop(96)`` -> ``PackInputs`` (converts the 96 x 96
+patches to float32 in [0, 1]). ``--float-on-load`` converts whole images on
+load instead (``to_float32=True``, the transform's default), for comparison.
+The pipeline runs through a ``torch.utils.data.DataLoader`` with ``--workers`` (2) persistent
 workers, batch ``--batch-size`` (16), mmengine's ``pseudo_collate`` and a
 random sampler with replacement (an endless stream). The LMDBs are read
 through the ``lmdb_lazy`` file backend.
@@ -24,6 +28,14 @@ prefetched while another loader was being timed), then ``--batches`` batches
 are timed. Per storage the figure is the median over rounds of samples/s;
 the ratios are medians over rounds of (storage rate / folder rate in the
 same round).
+
+Overlap: after its block a loader's workers go on computing the batches
+they prefetch (``workers * prefetch_factor``), while the next loader is
+timed. With the order folders, PNG LMDB, raw LMDB / raw, PNG, folders, the
+PNG LMDB is always timed beside the folder loader's or the raw loader's
+prefetch, the others only in every other round, which biases the PNG LMDB
+low. ``--settle S`` sleeps S seconds before each block so that this
+background work ends first (default 0: the schedule above).
 
 ``--profile`` profiles ``dataset[i]`` in this process for each storage
 (cProfile, top entries by own time), to see where the time goes.
@@ -63,6 +75,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--work-dir', default=None, help='where to write the data '
                         '(default: a temporary folder, removed afterwards)')
+    parser.add_argument('--float-on-load', action='store_true',
+                        help='LoadImageFromFile(to_float32=True): convert whole images to '
+                        'float32 before the crop')
+    parser.add_argument('--settle', type=float, default=0.0,
+                        help='seconds to wait before each timed block (lets the previous '
+                        "loader's prefetch finish)")
     parser.add_argument('--profile', action='store_true',
                         help='cProfile dataset[i] per storage instead of timing')
     args = parser.parse_args(argv)
@@ -145,7 +163,7 @@ def folder_mib(path: str) -> float:
 
 
 # ------------------------------------------------------------------ datasets
-def make_dataset(root: str, storage: str):
+def make_dataset(root: str, storage: str, to_float32: bool = False):
     from irtoolbox.datasets import PairedImageDataset
     if storage == 'folders':
         prefix, backend = dict(img='lq', gt='gt'), None
@@ -154,8 +172,8 @@ def make_dataset(root: str, storage: str):
         prefix, backend = dict(img=f'lq_{kind}.lmdb', gt=f'gt_{kind}.lmdb'), \
             dict(backend='lmdb_lazy')
     pipeline = [
-        dict(type='LoadImageFromFile', key='img', backend_args=backend),
-        dict(type='LoadImageFromFile', key='gt', backend_args=backend),
+        dict(type='LoadImageFromFile', key='img', backend_args=backend, to_float32=to_float32),
+        dict(type='LoadImageFromFile', key='gt', backend_args=backend, to_float32=to_float32),
         dict(type='PairedRandomCrop', crop_size=CROP),
         dict(type='PackInputs'),
     ]
@@ -176,6 +194,7 @@ def make_loader(dataset, args: argparse.Namespace):
 
 def timed_block(iterator, args: argparse.Namespace) -> float:
     """Samples/s over ``args.batches`` batches, after draining the prefetched ones."""
+    time.sleep(args.settle)
     for _ in range(max(1, args.workers * 2)):
         batch = next(iterator)
     start = time.perf_counter()
@@ -189,7 +208,8 @@ def timed_block(iterator, args: argparse.Namespace) -> float:
 
 
 def run_timed(root: str, args: argparse.Namespace) -> None:
-    iterators = {s: iter(make_loader(make_dataset(root, s), args)) for s in STORAGES}
+    iterators = {s: iter(make_loader(make_dataset(root, s, args.float_on_load), args))
+                 for s in STORAGES}
     for it in iterators.values():  # start the workers, open files/databases
         timed_block(it, argparse.Namespace(**{**vars(args), 'batches': 2}))
     rates: Dict[str, List[float]] = {s: [] for s in STORAGES}
@@ -203,7 +223,9 @@ def run_timed(root: str, args: argparse.Namespace) -> None:
 def report(root: str, rates: Dict[str, List[float]], args: argparse.Namespace) -> None:
     print(f'{args.images} pairs of {SIDE}x{SIDE} RGB images, {CROP}x{CROP} paired crops, '
           f'batch {args.batch_size}, {args.workers} workers, {args.rounds} rounds x '
-          f'{args.batches} batches')
+          f'{args.batches} batches, '
+          f'{"float32 on load" if args.float_on_load else "uint8 on load, float32 after crop"}'
+          f'{f", settle {args.settle:g} s" if args.settle else ""}')
     sizes = {'folders': folder_mib(osp.join(root, 'gt')) + folder_mib(osp.join(root, 'lq')),
              'lmdb_png': folder_mib(osp.join(root, 'gt_png.lmdb'))
              + folder_mib(osp.join(root, 'lq_png.lmdb')),
@@ -221,7 +243,7 @@ def report(root: str, rates: Dict[str, List[float]], args: argparse.Namespace) -
 
 def run_profiled(root: str, args: argparse.Namespace) -> None:
     for storage in STORAGES:
-        dataset = make_dataset(root, storage)
+        dataset = make_dataset(root, storage, args.float_on_load)
         dataset[0]  # open the database, warm caches
         profiler = cProfile.Profile()
         n = 60
