@@ -27,6 +27,7 @@ from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
@@ -122,6 +123,8 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'irtoolbox.evaluation')
 HOOKS = _child('hook', MMENGINE_HOOKS, 'irtoolbox.engine')
 LOOPS = _child('loop', MMENGINE_LOOPS, 'irtoolbox.engine')
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS, 'irtoolbox.engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, 'irtoolbox.engine')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'irtoolbox.visualization')
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'irtoolbox.visualization')
 

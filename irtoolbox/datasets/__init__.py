@@ -1,8 +1,12 @@
-"""Datasets, samplers and (in ``transforms``) the data pipeline."""
-from . import transforms  # noqa: F401
-from .basic_restoration_dataset import BasicRestorationDataset  # noqa: F401
-from .image_io import ImageDecodeError, decode_image, load_image  # noqa: F401
-from .lmdb_backend import LazyLmdbBackend, read_meta_info  # noqa: F401
-from .paired_image_dataset import PairedImageDataset  # noqa: F401
-from .samplers import ResumableInfiniteSampler  # noqa: F401
-from .synthetic_pair_dataset import SyntheticPairDataset  # noqa: F401
+"""Datasets, samplers, image decoding, LMDB reading and (in ``transforms``) the pipeline."""
+from . import transforms  # noqa: F401  (registers the transforms)
+from .basic_restoration_dataset import BasicRestorationDataset
+from .image_io import ImageDecodeError, decode_image, load_image
+from .lmdb_backend import LazyLmdbBackend, read_meta_info
+from .paired_image_dataset import PairedImageDataset
+from .samplers import ResumableInfiniteSampler
+from .synthetic_pair_dataset import SyntheticPairDataset
+
+__all__ = ['BasicRestorationDataset', 'ImageDecodeError', 'LazyLmdbBackend',
+           'PairedImageDataset', 'ResumableInfiniteSampler', 'SyntheticPairDataset',
+           'decode_image', 'load_image', 'read_meta_info']

@@ -10,11 +10,17 @@ import copy
 
 import pytest
 import torch
-from mmengine.optim import build_optim_wrapper
+from mmengine.optim import build_optim_wrapper as mmengine_build_optim_wrapper
+from mmengine.registry import DefaultScope
 
-import irtoolbox.engine  # noqa: F401  (registers MultiOptimWrapperConstructor)
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
+
+
+def build_optim_wrapper(model, cfg):
+    """mmengine's builder under the irtoolbox scope, as the Runner calls it."""
+    with DefaultScope.overwrite_default_scope('irtoolbox'):
+        return mmengine_build_optim_wrapper(model, cfg)
 
 LR_G, LR_D, LAMBDA = 0.05, 0.02, 100.0
 

@@ -1,2 +1,4 @@
-"""Optimizer wrapper constructors (registered in mmengine's root registry)."""
-from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor  # noqa: F401
+"""Optimizer wrapper constructors."""
+from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
+
+__all__ = ['MultiOptimWrapperConstructor']

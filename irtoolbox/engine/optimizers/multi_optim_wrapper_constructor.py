@@ -14,9 +14,8 @@ returning an ``nn.Module``). Top-level keys whose value is not such a
 per-part config (e.g. ``type='AmpOptimWrapper'`` and ``loss_scale`` as set by
 ``tools/train.py --amp``) are defaults for every part.
 
-mmengine has no such constructor (mmagic has one of the same name); this one
-is registered in mmengine's root registry so the Runner finds it under any
-default scope.
+mmengine has no such constructor (mmagic has one of the same name, in its own
+scope); this one lives in the irtoolbox scope.
 """
 import copy
 from typing import Optional
@@ -24,7 +23,8 @@ from typing import Optional
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
-from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+from irtoolbox.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

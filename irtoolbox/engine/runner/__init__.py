@@ -1,2 +1,4 @@
-"""Package; members register themselves on import."""
-from .loops import ResumableIterBasedTrainLoop  # noqa: F401
+"""Training loops."""
+from .loops import ResumableIterBasedTrainLoop
+
+__all__ = ['ResumableIterBasedTrainLoop']

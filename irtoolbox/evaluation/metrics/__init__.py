@@ -1,4 +1,4 @@
-"""Package; members register themselves on import."""
+"""Metrics (MATLAB/BasicSR conventions); members register themselves on import."""
 from .base_restoration_metric import BaseRestorationMetric
 from .mae import MAE
 from .psnr import PSNR

@@ -1,2 +1,4 @@
-"""Package; members register themselves on import."""
-from .patchgan import PatchDiscriminator  # noqa: F401
+"""Discriminators for adversarial training."""
+from .patchgan import PatchDiscriminator
+
+__all__ = ['PatchDiscriminator']

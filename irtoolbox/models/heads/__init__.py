@@ -1,1 +1,1 @@
-"""Package; members register themselves on import."""
+"""Output heads (none yet: the backbones produce the image themselves)."""

@@ -1,2 +1,4 @@
-"""Package; members register themselves on import."""
-from .subpix_upsamp import SubPixUpsamp  # noqa: F401
+"""Small building blocks shared by backbones, necks and heads."""
+from .subpix_upsamp import SubPixUpsamp
+
+__all__ = ['SubPixUpsamp']

@@ -1,5 +1,5 @@
+"""Losses: pixel-wise and adversarial."""
 from .gan_loss import GANLoss
 from .pixel_loss import CharbonnierLoss, L1Loss, MSELoss
 
-__all__ = ['L1Loss', 'MSELoss', 'CharbonnierLoss']
-__all__ += ['GANLoss']
+__all__ = ['CharbonnierLoss', 'GANLoss', 'L1Loss', 'MSELoss']

@@ -1,2 +1,4 @@
-"""Package; members register themselves on import."""
-from .info_accum import InfoAccum  # noqa: F401
+"""Necks: modules placed between or around trunks."""
+from .info_accum import InfoAccum
+
+__all__ = ['InfoAccum']

@@ -1,5 +1,5 @@
+"""Top-level restoration models driven by the Runner."""
 from .gan_restorer import GANRestorer
 from .restorer import Restorer
 
-__all__ = ['Restorer']
-__all__ += ['GANRestorer']
+__all__ = ['GANRestorer', 'Restorer']
