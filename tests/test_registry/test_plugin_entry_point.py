@@ -43,12 +43,16 @@ def _install_plugin(tmp_path):
 def test_entry_point_plugin_builds_from_a_config_without_custom_imports(tmp_path):
     site = _install_plugin(tmp_path)
     assert list(site.glob('*.dist-info/entry_points.txt'))
+    config = tmp_path / 'entry_point_config.py'
+    config.write_text(textwrap.dedent(f'''
+        _base_ = ['{DEMO_CONFIG}']
+        model = dict(backbone=dict(_delete_=True, type='EntryPointNet'))
+    '''))
     code = textwrap.dedent(f'''
         from mmengine.config import Config
         from irtoolbox.registry import MODELS
-        cfg = Config.fromfile({DEMO_CONFIG!r})
+        cfg = Config.fromfile({str(config)!r})
         assert 'custom_imports' not in cfg
-        cfg.model.backbone = dict(type='EntryPointNet')
         model = MODELS.build(cfg.model)
         print(type(model.backbone).__name__, type(model.backbone).__module__)
     ''')
