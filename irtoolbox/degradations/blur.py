@@ -31,35 +31,39 @@ from irtoolbox.registry import DEGRADATIONS
 from .base import BaseDegradation, Params, check_image, check_range, check_tensor
 
 
-@functools.lru_cache(maxsize=512)
-def gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
-    """The normalised 1-D Gaussian g with gaussian_kernel2d = outer(g, g) (read-only, cached)."""
+def _gaussian_window(kernel_size: int, sigma: float) -> np.ndarray:
+    """The normalised 1-D Gaussian g (float64); sigma <= 0 gives the unit impulse."""
     if kernel_size < 1 or kernel_size % 2 == 0:
         raise ValueError(f'GaussianBlur: kernel_size must be odd and positive, got {kernel_size}')
     offsets = np.arange(kernel_size, dtype=np.float64) - kernel_size // 2
     if sigma <= 0:
-        kernel = (offsets == 0).astype(np.float64)
+        window = (offsets == 0).astype(np.float64)
     else:
-        kernel = np.exp(-offsets ** 2 / (2.0 * sigma ** 2))
-    kernel = (kernel / kernel.sum()).astype(np.float32)
+        window = np.exp(-offsets ** 2 / (2.0 * sigma ** 2))
+    return window / window.sum()
+
+
+def _read_only_float32(kernel: np.ndarray) -> np.ndarray:
+    kernel = kernel.astype(np.float32)
     kernel.setflags(write=False)  # shared by the cache: nobody may edit it
     return kernel
+
+
+@functools.lru_cache(maxsize=512)
+def gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
+    """The normalised 1-D Gaussian g with gaussian_kernel2d = outer(g, g) (read-only, cached)."""
+    return _read_only_float32(_gaussian_window(kernel_size, sigma))
 
 
 @functools.lru_cache(maxsize=512)
 def gaussian_kernel2d(kernel_size: int, sigma: float) -> np.ndarray:
-    """The normalised isotropic Gaussian kernel (read-only float32 array, cached)."""
-    if kernel_size < 1 or kernel_size % 2 == 0:
-        raise ValueError(f'GaussianBlur: kernel_size must be odd and positive, got {kernel_size}')
-    offsets = np.arange(kernel_size, dtype=np.float64) - kernel_size // 2
-    yy, xx = np.meshgrid(offsets, offsets, indexing='ij')
-    if sigma <= 0:
-        kernel = ((yy == 0) & (xx == 0)).astype(np.float64)
-    else:
-        kernel = np.exp(-(xx ** 2 + yy ** 2) / (2.0 * sigma ** 2))
-    kernel = (kernel / kernel.sum()).astype(np.float32)
-    kernel.setflags(write=False)  # shared by the cache: nobody may edit it
-    return kernel
+    """The normalised isotropic Gaussian kernel (read-only float32 array, cached).
+
+    k = outer(g, g): the 2-D Gaussian is separable, and a product of two
+    normalised windows sums to 1 (computed in float64, then cast).
+    """
+    window = _gaussian_window(kernel_size, sigma)
+    return _read_only_float32(np.outer(window, window))
 
 
 @DEGRADATIONS.register_module()
@@ -89,15 +93,18 @@ class GaussianBlur(BaseDegradation):
         sigma = self._draw(rng, level, self.sigma_range)
         return self._new_params(level, sigma=sigma, kernel_size=self.kernel_size)
 
+    def _size_sigma(self, params: Params) -> Tuple[int, float]:
+        # Params without kernel_size (written by hand) use the op's own size.
+        return int(params.get('kernel_size', self.kernel_size)), float(self._get(params, 'sigma'))
+
     def kernel(self, params: Params) -> np.ndarray:
         """The (cached) kernel that ``params`` describe."""
-        size = int(params.get('kernel_size', self.kernel_size))
-        return gaussian_kernel2d(size, float(self._get(params, 'sigma')))
+        return gaussian_kernel2d(*self._size_sigma(params))
 
     def apply(self, img: np.ndarray, params: Params) -> np.ndarray:
         img = check_image(img, self.name)
-        size = int(params.get('kernel_size', self.kernel_size))
-        kernel = gaussian_kernel1d(size, float(self._get(params, 'sigma')))
+        size, sigma = self._size_sigma(params)
+        kernel = gaussian_kernel1d(size, sigma)
         if kernel[size // 2] == 1:
             return img.copy()  # sigma 0: exact identity, no filtering round-off
         # Separable: rows then columns with the 1-D kernel (module docstring).
