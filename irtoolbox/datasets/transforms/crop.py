@@ -50,6 +50,14 @@ def reflect_pad(img: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.pad(img, ((0, pad_h), (0, pad_w), (0, 0)), mode='reflect')
 
 
+def too_small_error(results: dict, key: str, crop_size: Tuple[int, int]) -> ImageSizeError:
+    """The error for an image ``results[key]`` smaller than ``crop_size``."""
+    return ImageSizeError(
+        path_of(results, key),
+        f'{key} {path_of(results, key)} of size {results[key].shape[:2]} is smaller than '
+        f'crop_size {crop_size} (set pad_if_smaller=True to reflect-pad)')
+
+
 def check_pair(results: dict, lq_key: str, gt_key: str, scale: int) -> None:
     """Raise :class:`ImageSizeError` unless ``gt`` is ``scale`` times ``img``."""
     lq, gt = results[lq_key], results[gt_key]
@@ -95,11 +103,7 @@ class PairedRandomCrop(BaseTransform):
         lq = results[lq_key]
         if lq.shape[0] < lq_h or lq.shape[1] < lq_w:
             if not self.pad_if_smaller:
-                raise ImageSizeError(
-                    path_of(results, gt_key),
-                    f'{gt_key} {path_of(results, gt_key)} of size {results[gt_key].shape[:2]} '
-                    f'is smaller than crop_size {self.crop_size} (set pad_if_smaller=True to '
-                    'reflect-pad)')
+                raise too_small_error(results, gt_key, self.crop_size)
             results[lq_key] = reflect_pad(lq, lq_h, lq_w)
             results[gt_key] = reflect_pad(results[gt_key], lq_h * s, lq_w * s)
             lq = results[lq_key]
@@ -141,10 +145,7 @@ class RandomCrop(BaseTransform):
         h, w = results[first].shape[:2]
         if h < ch or w < cw:
             if not self.pad_if_smaller:
-                raise ImageSizeError(
-                    path_of(results, first),
-                    f'{first} {path_of(results, first)} of size {(h, w)} is smaller than '
-                    f'crop_size {self.crop_size} (set pad_if_smaller=True to reflect-pad)')
+                raise too_small_error(results, first, self.crop_size)
             for key in self.keys:
                 results[key] = reflect_pad(results[key], ch, cw)
             h, w = results[first].shape[:2]
