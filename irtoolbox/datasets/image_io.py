@@ -98,7 +98,7 @@ _NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                        (2, 0): np.lib.format.read_array_header_2_0}
 
 
-def _npy_view(content: bytes, path: str) -> np.ndarray:
+def _npy_view(content: bytes) -> np.ndarray:
     """NPY bytes -> a read-only array viewing ``content`` (no copy).
 
     ``np.load(io.BytesIO(content))`` copies the data out of the bytes in
@@ -132,7 +132,7 @@ def _raw_decode(content: bytes, path: str) -> np.ndarray:
         raise ImageDecodeError(path, 'the file is empty')
     if content[:len(NPY_MAGIC)] == NPY_MAGIC:
         try:
-            return _npy_view(content, path)
+            return _npy_view(content)
         except (ValueError, OSError, EOFError) as err:
             raise ImageDecodeError(path, f'invalid .npy data ({err})') from err
     buffer = np.frombuffer(content, dtype=np.uint8)

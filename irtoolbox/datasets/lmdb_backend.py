@@ -17,7 +17,7 @@ and one backend instance reads both databases.
 
 Why not mmengine's own ``backend='lmdb'`` (``LmdbBackend``, 0.10.7):
 
-- ``mmengine.fileio.get`` caches one backend instance per
+- ``mmengine.fileio.get`` caches one backend instance per URI prefix and
   ``json.dumps(backend_args)`` in a module-level dict (``backend_instances``),
   and ``LmdbBackend`` keeps the ``lmdb.Environment`` it opened on first read.
   A DataLoader that forks its workers after the main process read once hands

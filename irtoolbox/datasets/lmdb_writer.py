@@ -52,11 +52,10 @@ import cv2
 import lmdb
 import numpy as np
 
-from .lmdb_backend import close_environment
+from .lmdb_backend import META_INFO_NAME, close_environment
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm',
                     '.pgm', '.pbm')
-META_INFO_NAME = 'meta_info.txt'
 TMP_INFIX = '.tmp-'
 PAGE_SIZE = 4096
 # Per-entry overhead: a value larger than a page lives in its own overflow
@@ -244,11 +243,12 @@ def _fill_database(tmp: Path, images: Sequence[Tuple[str, Path]], raw: bool,
     """Write all images into a new environment at ``tmp``; return meta_info lines."""
     from tqdm import tqdm
 
+    output = tmp.with_name(tmp.name.split(TMP_INFIX)[0])  # named in messages, not tmp
     map_size = fixed_map_size or BASE_MARGIN
     env = lmdb.open(str(tmp), map_size=map_size, subdir=True, readonly=False, meminit=False)
     lines, written = [], 0
     try:
-        with tqdm(total=len(images), desc=f'make_lmdb {tmp.name.split(TMP_INFIX)[0]}', unit='img',
+        with tqdm(total=len(images), desc=f'make_lmdb {output.name}', unit='img',
                   disable=not progress) as bar:
             for batch in _encoded_batches(images, raw, compress_level, workers,
                                           commit_interval):
@@ -257,7 +257,7 @@ def _fill_database(tmp: Path, images: Sequence[Tuple[str, Path]], raw: bool,
                 if fixed_map_size is None and needed > map_size:
                     map_size = needed
                     env.set_mapsize(map_size)  # allowed: no transaction is open here
-                _write_batch(env, batch, tmp.with_name(tmp.name.split(TMP_INFIX)[0]), map_size)
+                _write_batch(env, batch, output, map_size)
                 lines.extend(meta_info_line(item, raw, compress_level) for item in batch)
                 bar.update(len(batch))
         env.sync(True)
