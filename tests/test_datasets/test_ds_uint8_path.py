@@ -66,7 +66,7 @@ def expected_patch(array: np.ndarray, max_value: float, meta: dict) -> np.ndarra
     return patch.transpose(2, 0, 1)
 
 
-def check_same_packed(float_ds, int_ds, names, max_value) -> None:
+def check_same_packed(float_ds, int_ds, max_value: float) -> None:
     for idx in range(len(float_ds)):
         for pass_ in range(3):  # several passes: several crops / flips per image
             ref, out = float_ds[(idx, pass_)], int_ds[(idx, pass_)]
@@ -86,7 +86,7 @@ def check_same_packed(float_ds, int_ds, names, max_value) -> None:
 @pytest.mark.parametrize('name,max_value', [('photo8', 255.0), ('photo16', 65535.0)])
 def test_png_uint_path_packs_like_float_path(tmp_path, name, max_value):
     write_pairs(tmp_path, [name])
-    check_same_packed(dataset(tmp_path, True), dataset(tmp_path, False), [name], max_value)
+    check_same_packed(dataset(tmp_path, True), dataset(tmp_path, False), max_value)
 
 
 def test_raw_lmdb_uint8_path_packs_like_float_path(tmp_path):
@@ -95,7 +95,7 @@ def test_raw_lmdb_uint8_path_packs_like_float_path(tmp_path):
         make_lmdb(tmp_path / sub, tmp_path / f'{sub}.lmdb', raw=True, workers=1, progress=False)
     float_ds, int_ds = dataset(tmp_path, True, lmdb=True), dataset(tmp_path, False, lmdb=True)
     assert int_ds[0]['data_samples'].metainfo['gt_path'].startswith(str(tmp_path / 'gt.lmdb'))
-    check_same_packed(float_ds, int_ds, ['photo8'], 255.0)
+    check_same_packed(float_ds, int_ds, 255.0)
 
 
 def test_loader_keeps_stored_integers(tmp_path):
