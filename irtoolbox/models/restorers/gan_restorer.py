@@ -26,15 +26,16 @@ Section V suggests pre-training G on reconstruction:
 a ``Restorer`` checkpoint into G (again after ``init_weights``, which the
 Runner calls before training).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
-from mmengine.optim import OptimWrapperDict
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from irtoolbox.models.restorers.restorer import OptConfig, Restorer
 from irtoolbox.registry import MODELS
+from irtoolbox.utils.checkpoint import load_checkpoint_file
 
 _DEFAULT_PREPROCESSOR = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
 
@@ -91,7 +92,7 @@ class GANRestorer(Restorer):
 
     def load_generator(self, path: str) -> None:
         """Load the ``backbone.`` entries of a Restorer checkpoint into the generator."""
-        checkpoint = _load_checkpoint(path)
+        checkpoint = load_checkpoint_file(path, map_location='cpu')
         state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
         if not isinstance(state, dict):
             raise ValueError(f'generator_pretrained {path}: expected a checkpoint dict with a '
@@ -113,11 +114,8 @@ class GANRestorer(Restorer):
         """One D update then one G update, each with its own optimizer wrapper."""
         g_wrapper, d_wrapper = _split_wrappers(optim_wrapper)
         data = self.data_preprocessor(data, True)
-        inputs, samples = data['inputs'], data['data_samples']
         with g_wrapper.optim_context(self.backbone):
-            fake = self.crop_to_input(self.forward_tensor(inputs), samples)
-        cond = self.crop_to_input(inputs, samples)
-        real = self.data_preprocessor.gt_batch(samples)
+            cond, real, fake = self.restore_batch(data['inputs'], data['data_samples'])
 
         _set_requires_grad(self.discriminator, True)
         with d_wrapper.optim_context(self.discriminator):
@@ -134,6 +132,13 @@ class GANRestorer(Restorer):
 
         d_log['loss_d'], g_log['loss_g'] = d_log.pop('loss'), g_log.pop('loss')
         return {name: value.detach() for name, value in {**d_log, **g_log}.items()}
+
+    def restore_batch(self, inputs: torch.Tensor, data_samples: List
+                      ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(x, y, G(x))``: condition, ground truth and restoration, unpadded and normalised."""
+        fake = self.crop_to_input(self.forward_tensor(inputs), data_samples)
+        cond = self.crop_to_input(inputs, data_samples)
+        return cond, self.data_preprocessor.gt_batch(data_samples), fake
 
     def discriminator_losses(self, cond: torch.Tensor, real: torch.Tensor,
                              fake: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -152,14 +157,13 @@ class GANRestorer(Restorer):
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """All four loss terms without any update (``mode='loss'``)."""
-        fake = self.crop_to_input(self.forward_tensor(inputs), data_samples)
-        cond = self.crop_to_input(inputs, data_samples)
-        real = self.data_preprocessor.gt_batch(data_samples)
+        cond, real, fake = self.restore_batch(inputs, data_samples)
         return {**self.discriminator_losses(cond, real, fake.detach()),
                 **self.generator_losses(cond, real, fake)}
 
 
-def _split_wrappers(optim_wrapper: OptimWrapperDict) -> tuple:
+def _split_wrappers(optim_wrapper: OptimWrapperDict) -> Tuple[OptimWrapper, OptimWrapper]:
+    """The 'generator' and 'discriminator' wrappers; one clear error for anything else."""
     keys = set(getattr(optim_wrapper, 'keys', lambda: [])())
     if not {'generator', 'discriminator'} <= keys:
         raise KeyError('GANRestorer.train_step needs an OptimWrapperDict with keys '
@@ -173,11 +177,3 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
     for param in module.parameters():
         param.requires_grad_(flag)
 
-
-def _load_checkpoint(path: str):
-    """The project's safe loader (weights_only with an allowlist) when present."""
-    try:
-        from irtoolbox.utils.checkpoint import load_checkpoint_file
-    except ImportError:  # a trimmed install without the utils module
-        return torch.load(path, map_location='cpu', weights_only=True)
-    return load_checkpoint_file(path, map_location='cpu')

@@ -9,6 +9,7 @@ modes:
   cropped back to the unpadded input size times the model's scale);
 - ``tensor``: the raw network output on the normalised, padded batch.
 """
+import math
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -16,6 +17,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 
 from irtoolbox.registry import MODELS
+from irtoolbox.structures import RestorationDataSample
 
 OptConfig = Optional[dict]
 
@@ -67,10 +69,12 @@ class Restorer(BaseModel):
         self.size_divisor = int(getattr(self.backbone, 'size_divisor', 1))
         preprocessor = self.data_preprocessor
         if hasattr(preprocessor, 'pad_size_divisor'):
-            preprocessor.pad_size_divisor = _lcm(preprocessor.pad_size_divisor, self.size_divisor)
+            preprocessor.pad_size_divisor = math.lcm(preprocessor.pad_size_divisor,
+                                                     self.size_divisor)
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
                 mode: str = 'tensor') -> Union[Dict[str, torch.Tensor], List, torch.Tensor]:
+        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`forward_tensor` by ``mode``."""
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -90,6 +94,7 @@ class Restorer(BaseModel):
         return out
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
+        """``{'loss_<name>': loss(pred, gt)}`` on the normalised, unpadded prediction."""
         if not self.losses:
             raise ValueError('Restorer has no losses configured: add `losses=dict(name=cfg)` '
                              'to the model config to train it')
@@ -98,6 +103,7 @@ class Restorer(BaseModel):
         return {f'loss_{name}': loss(pred, gt) for name, loss in self.losses.items()}
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List]) -> List:
+        """The data samples with ``pred_img`` (C x H x W in [0, 1]) set."""
         pred = self.crop_to_input(self.forward_tensor(inputs), data_samples)
         pred = self.data_preprocessor.denormalize(pred).clamp(0, 1)
         data_samples = self.to_data_samples(pred, data_samples)
@@ -119,14 +125,10 @@ class Restorer(BaseModel):
 
     @staticmethod
     def to_data_samples(pred: torch.Tensor, data_samples: Optional[List]) -> List:
-        from irtoolbox.structures import RestorationDataSample
+        """Set each sample's ``pred_img`` (new samples when there are none)."""
         if data_samples is None:
             data_samples = [RestorationDataSample() for _ in range(pred.shape[0])]
         for sample, image in zip(data_samples, pred):
             sample.pred_img = image.detach()
         return data_samples
 
-
-def _lcm(a: int, b: int) -> int:
-    import math
-    return a * b // math.gcd(a, b)
