@@ -45,9 +45,11 @@ class RestorationDataPreprocessor(BaseDataPreprocessor):
         self.pad_mode = pad_mode
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """``(x - mean) / std``."""
         return (x - self.mean) / self.std
 
     def denormalize(self, x: torch.Tensor) -> torch.Tensor:
+        """``x * std + mean``, the inverse of :meth:`normalize`."""
         return x * self.std + self.mean
 
     def pad(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,13 +64,13 @@ class RestorationDataPreprocessor(BaseDataPreprocessor):
         return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
 
     def forward(self, data: dict, training: bool = False) -> dict:
+        """Stack, normalise and pad ``data['inputs']``; record ``input_shape`` per sample."""
         data = self.cast_data(data)
-        inputs = data['inputs']
+        inputs, data_samples = data['inputs'], data.get('data_samples')
         if isinstance(inputs, (list, tuple)):
-            _check_same_shape(inputs, data.get('data_samples'))
+            _check_same_shape(inputs, data_samples)
             inputs = torch.stack(list(inputs))
         inputs = inputs.float()
-        data_samples = data.get('data_samples')
         if data_samples is not None:
             for sample in data_samples:
                 sample.set_metainfo(dict(input_shape=tuple(inputs.shape[-2:])))
