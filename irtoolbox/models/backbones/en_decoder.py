@@ -22,9 +22,14 @@ from typing import Optional, Sequence
 import torch
 import torch.nn as nn
 
-from irtoolbox.models.backbones.unet import _check_divisible, check_depth, level_channels
 from irtoolbox.models.layers.backbone_plugins import build_plugin_stack, group_plugins
-from irtoolbox.models.layers.pix2pix_layers import make_norm, pix2pix_normal_init
+from irtoolbox.models.layers.pix2pix_layers import (
+    check_depth,
+    check_divisible,
+    level_channels,
+    make_norm,
+    pix2pix_normal_init,
+)
 from irtoolbox.registry import MODELS
 
 
@@ -78,7 +83,7 @@ class EnDecoder(nn.Module):
         pix2pix_normal_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_divisible(x, self.size_divisor, 'EnDecoder')
+        check_divisible(x, self.size_divisor, 'EnDecoder')
         for plugin, encoder in zip(self.plugins, self.encoders):
             x = encoder(plugin(x))
         for decoder in reversed(self.decoders):

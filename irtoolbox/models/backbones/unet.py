@@ -34,19 +34,15 @@ import torch
 import torch.nn as nn
 
 from irtoolbox.models.layers.backbone_plugins import build_plugin_stack, group_plugins
-from irtoolbox.models.layers.pix2pix_layers import make_norm, pix2pix_normal_init
+from irtoolbox.models.layers.pix2pix_layers import (
+    check_depth,
+    check_divisible,
+    level_channels,
+    make_norm,
+    pix2pix_normal_init,
+)
 from irtoolbox.models.layers.subpix_upsamp import SubPixUpsamp
 from irtoolbox.registry import MODELS
-
-
-def level_channels(level: int, base_channels: int) -> int:
-    """Output channels of encoder level ``level`` (1-based): base * min(2^(k-1), 8)."""
-    return base_channels * min(2 ** (level - 1), 8)
-
-
-def check_depth(depth: int, owner: str) -> None:
-    if not isinstance(depth, int) or not 1 <= depth <= 8:
-        raise ValueError(f'{owner}: depth must be an int in 1..8, got {depth!r}')
 
 
 @MODELS.register_module()
@@ -126,7 +122,7 @@ class UNetGenerator(nn.Module):
         pix2pix_normal_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_divisible(x, self.size_divisor, 'UNetGenerator')
+        check_divisible(x, self.size_divisor, 'UNetGenerator')
         skips = []
         for plugin, encoder in zip(self.plugins, self.encoders):
             x = plugin(x)
@@ -137,10 +133,3 @@ class UNetGenerator(nn.Module):
                 x = torch.cat([skips[k], x], dim=1)
             x = self.decoders[k - 1](x)
         return x
-
-
-def _check_divisible(x: torch.Tensor, divisor: int, owner: str) -> None:
-    if x.dim() != 4 or x.shape[-1] % divisor or x.shape[-2] % divisor:
-        raise ValueError(f'{owner}: input must be N x C x H x W with H and W multiples of '
-                         f'{divisor} (2**depth), got {tuple(x.shape)}; pad it (the data '
-                         'preprocessor does this for a Restorer)')
