@@ -36,9 +36,11 @@ SSIM_C1 = (0.01 * 255) ** 2
 SSIM_C2 = (0.03 * 255) ** 2
 
 
-def _check_channel_order(channel_order: str) -> None:
+def check_channel_order(channel_order: str, where: str = '') -> None:
+    """Raise if ``channel_order`` is not 'rgb' or 'bgr'; ``where`` ends the message."""
     if channel_order not in CHANNEL_ORDERS:
-        raise ValueError(f"channel_order must be one of {CHANNEL_ORDERS}, got {channel_order!r}")
+        raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, got '
+                         f'{channel_order!r}{where}')
 
 
 def to_y_channel(img: np.ndarray, channel_order: str = 'rgb') -> np.ndarray:
@@ -47,7 +49,7 @@ def to_y_channel(img: np.ndarray, channel_order: str = 'rgb') -> np.ndarray:
     Returns a float64 ``H x W x 1`` array on the 0..255 scale (16..235 for
     inputs in range), not rounded, so PSNR/SSIM on Y match MATLAB/BasicSR.
     """
-    _check_channel_order(channel_order)
+    check_channel_order(channel_order)
     img = np.asarray(img, dtype=np.float64)
     if img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f'to_y_channel needs an H x W x 3 image, got shape {img.shape}')
@@ -71,7 +73,7 @@ def prepare_pair(img1: np.ndarray, img2: np.ndarray, crop_border: int = 0,
                  test_y_channel: bool = False,
                  channel_order: str = 'rgb') -> Tuple[np.ndarray, np.ndarray]:
     """Check, crop and (optionally) convert to Y both images; float64 H x W x C."""
-    _check_channel_order(channel_order)
+    check_channel_order(channel_order)
     img1, img2 = _as_hwc(img1, 'img1'), _as_hwc(img2, 'img2')
     if img1.shape != img2.shape:
         raise ValueError(f'Images must have the same shape, got {img1.shape} and {img2.shape}')

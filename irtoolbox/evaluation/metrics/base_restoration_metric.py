@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from ..functional import CHANNEL_ORDERS
+from ..functional import check_channel_order
 
 GroupBy = Union[None, str, Sequence[Union[str, Sequence[str]]]]
 GroupValue = Union[None, bool, int, float, str]
@@ -160,6 +160,17 @@ class BaseRestorationMetric(BaseMetric):
             self.results.append(self._record(sample))
 
     def _record(self, sample: dict) -> dict:
+        """``{'value': the image's metric, 'groups': {group_by key: plain value}}``."""
+        pred, gt = self._image_pair(sample)
+        channel_order = sample.get('channel_order') or 'rgb'
+        check_channel_order(channel_order, where=f' in the {_describe(sample)}')
+        value = float(self.compute_image(pred, gt, channel_order))
+        keys = {key for spec in self.group_by for key in spec}
+        groups = {key: _plain_group_value(key, lookup_key(sample, key)) for key in keys}
+        return {'value': value, 'groups': groups}
+
+    def _image_pair(self, sample: dict) -> Tuple[np.ndarray, np.ndarray]:
+        """The scored image and ``gt_img`` as uint8 ``H x W x C`` arrays of one shape."""
         images = []
         for name in (self.pred_key, 'gt_img'):
             if sample.get(name) is None:
@@ -171,16 +182,8 @@ class BaseRestorationMetric(BaseMetric):
         if pred.shape != gt.shape:
             raise ValueError(f'{self.pred_key} {pred.shape[:2]} and gt_img {gt.shape[:2]} '
                              f'(H, W, with {pred.shape[2]} vs {gt.shape[2]} channels) differ '
-                             'in the '
-                             f'{_describe(sample)}')
-        channel_order = sample.get('channel_order') or 'rgb'
-        if channel_order not in CHANNEL_ORDERS:
-            raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, got '
-                             f'{channel_order!r} in the {_describe(sample)}')
-        value = float(self.compute_image(pred, gt, channel_order))
-        keys = {key for spec in self.group_by for key in spec}
-        groups = {key: _plain_group_value(key, lookup_key(sample, key)) for key in keys}
-        return {'value': value, 'groups': groups}
+                             f'in the {_describe(sample)}')
+        return pred, gt
 
     def _mean(self, values: List[float]) -> float:
         if not values:
