@@ -1,5 +1,5 @@
 # Table III at CPU scale: UNet-5
-# (16 base channels, InfoAccum growth 2) trained to reproduce the demo photographs
+# (16 base channels) trained to reproduce the demo photographs
 # (64x64 crops, batch 2, 400 iterations); README.md has the numbers.
 #   python tools/data/prepare_demo.py
 #   python tools/train.py configs/infoaccum/unet_d5-c16-mse_1xb2-400it_demo-recon.py

@@ -8,6 +8,6 @@ _base_ = [
 
 model = dict(backbone=dict(
     depth=5, upsample='subpixel',
-        plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4), position='input')]))
+    plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4), position='input')]))
 train_cfg = dict(max_iters=140000, val_interval=7000)
 default_hooks = dict(checkpoint=dict(interval=7000))
