@@ -310,8 +310,7 @@ def test_pred_key_scores_the_degraded_input():
     gt = skdata.astronaut()[100:164, 100:164].astype(np.float32) / 255
     noisy = np.clip(gt + np.random.default_rng(3).normal(0, 0.05, gt.shape), 0, 1)
     noisy = noisy.astype(np.float32)
-    to_chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))
-    sample = dict(pred_img=to_chw(gt), input_img=to_chw(noisy), gt_img=to_chw(gt))
+    sample = dict(pred_img=_chw(gt), input_img=_chw(noisy), gt_img=_chw(gt))
     metric = PSNR(pred_key='input_img', prefix='degraded')
     metric.process(None, [sample])
     expected = peak_signal_noise_ratio(np.round(gt * 255).astype(np.uint8),

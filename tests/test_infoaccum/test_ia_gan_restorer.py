@@ -22,6 +22,7 @@ def build_optim_wrapper(model, cfg):
     with DefaultScope.overwrite_default_scope('irtoolbox'):
         return mmengine_build_optim_wrapper(model, cfg)
 
+
 LR_G, LR_D, LAMBDA = 0.05, 0.02, 100.0
 
 
@@ -85,7 +86,7 @@ def test_train_step_updates_each_network_with_its_own_optimizer():
     assert log['loss_g'].item() == pytest.approx(exp_loss_g, rel=1e-5)
     for got, exp in zip(model.discriminator.parameters(), exp_D.parameters()):
         torch.testing.assert_close(got, exp, rtol=1e-5, atol=1e-6)
-    for got, exp, before in zip(model.backbone.parameters(), exp_G.parameters(), g_before):
+    for got, exp in zip(model.backbone.parameters(), exp_G.parameters()):
         torch.testing.assert_close(got, exp, rtol=1e-5, atol=1e-6)
     assert any(not torch.equal(p, b) for p, b in zip(model.backbone.parameters(), g_before))
     # no gradient of the G step is left on D (it would leak into the next D update)
