@@ -48,6 +48,7 @@ def build_plugin_stack(cfgs: Sequence[dict], in_channels: int,
     """
     modules, channels = [], in_channels
     for cfg in cfgs:
+        cfg = dict(cfg)  # the caller's config stays as given
         given = cfg.setdefault('in_channels', channels)
         if given != channels:
             raise ValueError(f"plugin {cfg.get('type')!r} is configured with in_channels="
