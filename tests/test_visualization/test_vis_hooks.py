@@ -196,6 +196,16 @@ def test_save_hook_grayscale_and_duplicate_stems(tmp_path):
         hook.save(other)
 
 
+def test_save_hook_refuses_a_non_finite_prediction(tmp_path):
+    # NaN has no uint8 value: writing it would store made-up pixels under the input's name.
+    hook = SaveRestoredImagesHook(out_dir=str(tmp_path / 'out'))
+    sample = RestorationDataSample(metainfo=dict(img_path='a/nan.png'))
+    sample.pred_img = torch.full((3, 2, 2), float('nan'))
+    with pytest.raises(ValueError, match=r"pred_img of the sample with img_path='a/nan.png'"):
+        hook.save(sample)
+    assert not (tmp_path / 'out' / 'nan.png').exists()
+
+
 def test_grid_upscales_super_resolution_input_and_handles_gray():
     rng = np.random.default_rng(0)
     lq = rng.integers(0, 256, (1, 3, 5), dtype=np.uint8)

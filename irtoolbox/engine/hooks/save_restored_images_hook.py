@@ -20,23 +20,17 @@ import cv2
 import numpy as np
 from mmengine.hooks import Hook
 
+from irtoolbox.evaluation.metrics.base_restoration_metric import image_to_uint8_hwc
 from irtoolbox.registry import HOOKS
 
-from .visualization_hook import to_uint8_hwc
+from .visualization_hook import check_channel_order, sample_stem
 
 EXTENSIONS = ('png', 'bmp', 'tif', 'tiff', 'jpg', 'jpeg', 'webp')
 
 
 def input_stem(metainfo: dict) -> str:
     """The stem of the sample's input: ``img_path``, else ``gt_path``, else ``sample_idx``."""
-    for key in ('img_path', 'gt_path'):
-        path = metainfo.get(key)
-        if path:
-            return osp.splitext(osp.basename(str(path)))[0]
-    if metainfo.get('sample_idx') is not None:
-        return f"sample_{metainfo['sample_idx']}"
-    raise KeyError('cannot name the restored image: the sample metainfo has no img_path, '
-                   f'gt_path or sample_idx (keys: {sorted(metainfo)})')
+    return sample_stem(metainfo, path_keys=('img_path', 'gt_path'))
 
 
 def check_not_input_folder(out_dir: str, metainfo: dict) -> None:
@@ -53,8 +47,7 @@ def check_not_input_folder(out_dir: str, metainfo: dict) -> None:
 
 def to_bgr_for_cv2(img: np.ndarray, channel_order: str) -> np.ndarray:
     """A uint8 ``H x W x C`` image in ``channel_order`` as cv2 wants it (BGR, or 2-D gray)."""
-    if channel_order not in ('rgb', 'bgr'):
-        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+    check_channel_order(channel_order)
     if img.shape[2] == 1:
         return img[..., 0]
     if img.shape[2] in (3, 4) and channel_order == 'rgb':  # RGB(A) -> BGR(A)
@@ -107,7 +100,7 @@ class SaveRestoredImagesHook(Hook):
             raise ValueError(f'SaveRestoredImagesHook: inputs {self._written[path]!r} and '
                              f'{source!r} would both be written to {path}; give the test '
                              'sets distinct file names or distinct out_dirs')
-        image = to_uint8_hwc(sample.pred_img, 'pred_img')
+        image = image_to_uint8_hwc(sample.pred_img, 'pred_img', metainfo)
         image = to_bgr_for_cv2(image, metainfo.get('channel_order', 'rgb'))
         os.makedirs(self.out_dir, exist_ok=True)
         if not cv2.imwrite(path, image):

@@ -29,10 +29,11 @@ from typing import Any, List, Optional, Sequence
 
 import cv2
 import numpy as np
-import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from irtoolbox.evaluation.functional import CHANNEL_ORDERS
+from irtoolbox.evaluation.metrics.base_restoration_metric import image_to_uint8_hwc
 from irtoolbox.registry import HOOKS
 
 LABELS = ('degraded', 'restored', 'ground truth')
@@ -42,30 +43,15 @@ SEPARATOR_VALUE = 255
 UPSAMPLE_MODES = {'nearest': cv2.INTER_NEAREST, 'bicubic': cv2.INTER_CUBIC}
 
 
-def to_uint8_hwc(img: Any, name: str) -> np.ndarray:
-    """A ``C x H x W`` (or ``H x W``) image, float in [0, 1] or uint8, as uint8 ``H x W x C``.
-
-    Rounds as the metrics do: clip to [0, 1], multiply by 255, round half to even.
-    """
-    if isinstance(img, torch.Tensor):
-        img = img.detach().cpu().numpy()
-    if not isinstance(img, np.ndarray):
-        raise TypeError(f'{name} must be a Tensor or numpy array, got {type(img).__name__}')
-    if img.ndim == 2:
-        img = img[None]
-    if img.ndim != 3:
-        raise ValueError(f'{name} must be C x H x W, got shape {img.shape}')
-    if img.dtype != np.uint8:
-        if not np.issubdtype(img.dtype, np.floating):
-            raise TypeError(f'{name} must be float in [0, 1] or uint8, got {img.dtype}')
-        img = np.round(np.clip(img.astype(np.float64), 0.0, 1.0) * 255.0).astype(np.uint8)
-    return np.ascontiguousarray(img.transpose(1, 2, 0))
+def check_channel_order(channel_order: str) -> None:
+    """Raise unless ``channel_order`` is one the pipeline records ('rgb' or 'bgr')."""
+    if channel_order not in CHANNEL_ORDERS:
+        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
 
 
 def to_rgb(img: np.ndarray, channel_order: str, name: str) -> np.ndarray:
     """A uint8 ``H x W x C`` image (C = 1 or 3) in ``channel_order`` as ``H x W x 3`` RGB."""
-    if channel_order not in ('rgb', 'bgr'):
-        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+    check_channel_order(channel_order)
     if img.shape[2] == 1:
         return np.repeat(img, 3, axis=2)
     if img.shape[2] != 3:
@@ -84,7 +70,8 @@ def _label_band(width: int, text: str) -> np.ndarray:
 
 
 def make_restoration_grid(degraded: Any, restored: Any, gt: Any, channel_order: str = 'rgb',
-                          upsample: str = 'nearest') -> np.ndarray:
+                          upsample: str = 'nearest',
+                          metainfo: Optional[dict] = None) -> np.ndarray:
     """The labelled RGB uint8 grid degraded | restored | ground truth (see module doc).
 
     Args:
@@ -93,10 +80,12 @@ def make_restoration_grid(degraded: Any, restored: Any, gt: Any, channel_order: 
             it is resized to the restored size with ``upsample``.
         channel_order: 'rgb' or 'bgr', the order of the three inputs.
         upsample: 'nearest' or 'bicubic'.
+        metainfo: the sample's metainfo, only to name it in error messages.
     """
     if upsample not in UPSAMPLE_MODES:
         raise ValueError(f'upsample must be one of {sorted(UPSAMPLE_MODES)}, got {upsample!r}')
-    panels = [to_rgb(to_uint8_hwc(img, name), channel_order, name)
+    # The metrics' own rounding, so the picture shows the pixels that were scored.
+    panels = [to_rgb(image_to_uint8_hwc(img, name, metainfo or {}), channel_order, name)
               for img, name in zip((degraded, restored, gt), ('degraded', 'pred_img', 'gt_img'))]
     height, width = panels[1].shape[:2]
     if panels[2].shape[:2] != (height, width):
@@ -113,15 +102,16 @@ def make_restoration_grid(degraded: Any, restored: Any, gt: Any, channel_order: 
     return np.concatenate(columns, axis=1)
 
 
-def sample_stem(metainfo: dict) -> str:
-    """The file stem of a sample: that of ``gt_path``, else ``img_path``, else ``sample_idx``."""
-    for key in ('gt_path', 'img_path'):
+def sample_stem(metainfo: dict, path_keys: Sequence[str] = ('gt_path', 'img_path')) -> str:
+    """The file stem of a sample: that of the first of ``path_keys`` it has, else
+    ``sample_<sample_idx>``."""
+    for key in path_keys:
         path = metainfo.get(key)
         if path:
             return osp.splitext(osp.basename(str(path)))[0]
     if metainfo.get('sample_idx') is not None:
         return f"sample_{metainfo['sample_idx']}"
-    raise KeyError('cannot name the sample: its metainfo has no gt_path, img_path or '
+    raise KeyError(f'cannot name the sample: its metainfo has no {", ".join(path_keys)} or '
                    f'sample_idx (keys: {sorted(metainfo)})')
 
 
@@ -189,7 +179,7 @@ class RestorationVisualizationHook(Hook):
                                f'{sorted(sample.keys())}')
         grid = make_restoration_grid(_degraded_input(data_batch, index, sample), sample.pred_img,
                                      sample.gt_img, sample.metainfo.get('channel_order', 'rgb'),
-                                     self.upsample)
+                                     self.upsample, sample.metainfo)
         name = self._unique_name(sample_stem(sample.metainfo), sample.metainfo)
         folder = osp.join(runner.work_dir, self.out_dir, f'iter_{runner.iter}')
         os.makedirs(folder, exist_ok=True)
