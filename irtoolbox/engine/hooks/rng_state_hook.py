@@ -23,6 +23,8 @@ from mmengine.hooks import Hook
 
 from irtoolbox.registry import HOOKS
 
+from ..runner.loops import train_sampler
+
 RNG_KEY = 'rng_state'
 
 
@@ -61,10 +63,7 @@ def _as_python_state(value: Any) -> tuple:
 
 
 def _train_sampler(runner) -> Optional[Any]:
-    loop = runner.train_loop
-    loader = getattr(loop, 'dataloader', None)
-    batch_sampler = getattr(loader, 'batch_sampler', None)
-    return getattr(batch_sampler, 'sampler', None) or getattr(loader, 'sampler', None)
+    return train_sampler(getattr(runner.train_loop, 'dataloader', None))
 
 
 @HOOKS.register_module()

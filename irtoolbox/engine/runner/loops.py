@@ -29,7 +29,8 @@ from torch.utils.data import DataLoader
 from irtoolbox.registry import LOOPS
 
 
-def _train_sampler(dataloader: DataLoader) -> Any:
+def train_sampler(dataloader: Optional[DataLoader]) -> Any:
+    """The sampler that orders the samples of ``dataloader`` (None if there is none)."""
     batch_sampler = getattr(dataloader, 'batch_sampler', None)
     return getattr(batch_sampler, 'sampler', None) or getattr(dataloader, 'sampler', None)
 
@@ -69,7 +70,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
 
     def _start_data_stream(self) -> None:
         """Create the iterator positioned at the first sample not yet trained on."""
-        sampler = _train_sampler(self.dataloader)
+        sampler = train_sampler(self.dataloader)
         can_seek = hasattr(sampler, 'set_position')
         if can_seek:
             sampler.set_position(self._iter * _batch_size(self.dataloader))
