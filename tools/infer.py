@@ -17,7 +17,7 @@ import os
 import os.path as osp
 import pickle
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import cv2
 import torch
@@ -39,7 +39,7 @@ class InferError(Exception):
     """A user error: printed as one line, exit status 1."""
 
 
-def parse_args(argv: List[str] = None) -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Restore images with a trained model')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -125,7 +125,7 @@ def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Nam
     return failed
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     # every mmengine load path (e.g. init_cfg pretrained weights) goes through
     # the safe loader too, as in the other tools

@@ -5,6 +5,8 @@
 """
 import argparse
 
+from mmengine.config import Config
+
 from irtoolbox.utils.launch import add_common_args, load_config, one_line_errors, setup_launcher
 
 
@@ -19,7 +21,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def apply_training_flags(cfg, args: argparse.Namespace) -> None:
+def apply_training_flags(cfg: Config, args: argparse.Namespace) -> None:
+    """Turn --resume and --amp into the config keys the Runner reads."""
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
