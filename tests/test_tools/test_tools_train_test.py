@@ -57,6 +57,31 @@ def test_train_then_test_one_process(demo_data, tmp_path):
     gt = cv2.imread(val_images[0])
     restored = cv2.imread(written[0])
     assert restored.shape == gt.shape
+    _assert_written_equals_direct_restoration(ckpt, demo_data, out_dir)
+
+
+def _assert_written_equals_direct_restoration(ckpt, demo_root, out_dir):
+    """What tools/test.py wrote equals the model applied directly (apis path) to
+    the same fixed degraded input, within uint8 rounding."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from irtoolbox.apis import init_model, restore_image
+    from irtoolbox.registry import DATASETS
+
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.merge_from_dict({'model.backbone.mid_channels': 8, 'model.backbone.num_blocks': 1})
+    model = init_model(cfg, str(ckpt))
+    with DefaultScope.overwrite_default_scope('irtoolbox'):
+        dataset_cfg = dict(cfg.test_dataloader.dataset, data_root=str(demo_root))
+        dataset = DATASETS.build(dataset_cfg)
+    sample = dataset[0]
+    degraded = sample['inputs'].numpy().transpose(1, 2, 0)
+    expected_rgb = restore_image(model, degraded)
+    stem = osp.splitext(osp.basename(sample['data_samples'].gt_path))[0]
+    written_bgr = cv2.imread(str(out_dir / f'{stem}.png'))
+    difference = np.abs(written_bgr[..., ::-1].astype(int) - expected_rgb.astype(int))
+    assert difference.max() <= 1, difference.max()
 
 
 TRACE_PLUGIN = '''
