@@ -83,3 +83,12 @@ def test_empty_folder_fails_clearly_naming_it(tmp_path):
     assert 'Traceback' not in proc.stderr
     assert not osp.exists(tmp_path / 'curves.png')
 
+
+
+def test_prefixed_and_grouped_metrics_share_the_metric_panel():
+    keys = ['loss', 'loss_l1', 'PSNR', 'degraded/PSNR', 'PSNR/degradation_level=3', 'SSIM']
+    series = {key: ([1.0], [1.0]) for key in keys}
+    groups = dict(plot_curves.group_keys(keys, series))
+    assert groups == {'loss': ['loss', 'loss_l1'],
+                      'PSNR': ['PSNR', 'degraded/PSNR', 'PSNR/degradation_level=3'],
+                      'SSIM': ['SSIM']}

@@ -94,9 +94,18 @@ def group_keys(keys: List[str], series: Series) -> List[Tuple[str, List[str]]]:
                        f'available: {sorted(series)}')
     groups: Dict[str, List[str]] = {}
     for key in keys:
-        title = 'loss' if key.startswith('loss') else key.split('/')[0]
-        groups.setdefault(title, []).append(key)
+        groups.setdefault(_panel_title(key), []).append(key)
     return list(groups.items())
+
+
+def _panel_title(key: str) -> str:
+    """The metric a scalar belongs to: 'PSNR' for 'PSNR', 'degraded/PSNR' (a
+    prefixed metric) and 'PSNR/degradation_level=3' (a group_by entry), so the
+    model's PSNR is drawn beside the degraded input's."""
+    if key.startswith('loss'):
+        return 'loss'
+    names = [part for part in key.split('/') if '=' not in part]
+    return names[-1] if names else key
 
 
 def plot(groups: List[Tuple[str, List[str]]], series: Series, out: str, width: int = 800,
