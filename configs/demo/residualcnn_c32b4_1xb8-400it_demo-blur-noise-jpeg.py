@@ -18,7 +18,7 @@ model = dict(
 )
 
 max_iters = 400
-train_cfg = dict(max_iters=max_iters, val_interval=200)
+train_cfg = dict(max_iters=max_iters, val_interval=100)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, begin=0, T_max=max_iters,
                         eta_min=1e-5)]
