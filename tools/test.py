@@ -5,7 +5,13 @@
 """
 import argparse
 
-from irtoolbox.utils.launch import add_common_args, load_config, one_line_errors, setup_launcher
+from irtoolbox.utils.launch import (
+    add_common_args,
+    finish_distributed,
+    load_config,
+    one_line_errors,
+    setup_launcher,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,6 +43,7 @@ def main() -> None:
         setup_launcher(cfg, args.launcher, args.local_rank)
         runner = Runner.from_cfg(cfg)
         runner.test()
+        finish_distributed()
 
 
 if __name__ == '__main__':

@@ -70,6 +70,18 @@ def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def finish_distributed() -> None:
+    """Tear the process group down before the interpreter exits.
+
+    Left to interpreter shutdown, gloo's threads can be destroyed while still
+    joinable, which aborts a rank ('terminate called without an active
+    exception') after all its work is done and fails the whole torchrun job.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def _slurm_env_to_torch_env() -> None:
     """Translate SLURM's variables into the ones torch.distributed reads."""
     os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])

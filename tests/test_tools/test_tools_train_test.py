@@ -2,6 +2,7 @@
 one process and two torchrun processes (gloo on CPU)."""
 import glob
 import json
+import os
 import os.path as osp
 import socket
 import sys
@@ -89,6 +90,7 @@ TRACE_PLUGIN = '''
 the metric sees, while the real save and the real metric still run."""
 import json
 import os
+import os
 
 import torch
 from mmengine.evaluator import BaseMetric
@@ -144,14 +146,15 @@ def test_torchrun_two_processes_count_each_val_image_once(demo_data, tmp_path):
         _base_ = ['{DEMO_CONFIG}']
         custom_imports = dict(imports=['trace_plugin'], allow_failed_imports=False)
         val_evaluator = [dict(type='SampleIndexRecorder'), dict(type='PSNR')]
+        test_evaluator = val_evaluator
     '''))
     work_dir = tmp_path / 'work'
     options = _short_run_options(demo_data, work_dir, iters=2)
     options += [f'val_dataloader.dataset.data_root={val_root}']
-    proc = run_tool([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-                     '--master_port', str(_free_port()), 'tools/train.py', str(config),
-                     '--launcher', 'pytorch', *options],
-                    env=dict(PYTHONPATH=f'{plugin_dir}:{REPO_ROOT}', TRACE_DIR=str(trace_dir)))
+    # The launch script users run (torchrun underneath), with the interpreter running the tests.
+    env = dict(PYTHONPATH=str(plugin_dir), TRACE_DIR=str(trace_dir), PORT=str(_free_port()),
+               PATH=f'{osp.dirname(sys.executable)}:{os.environ["PATH"]}')
+    proc = run_tool(['bash', 'tools/dist_train.sh', str(config), '2', *options], env=env)
     with open(trace_dir / 'val_indices.json') as f:
         indices = json.load(f)
     assert sorted(indices) == list(range(5)), indices
@@ -159,6 +162,18 @@ def test_torchrun_two_processes_count_each_val_image_once(demo_data, tmp_path):
     assert saves and set(saves) == {'0'}, saves
     assert (work_dir / 'iter_2.pth').is_file()
     assert 'gloo' in proc.stdout + proc.stderr or 'world_size: 2' in proc.stdout + proc.stderr
+
+    # dist_test.sh: every test image restored and counted once across the two ranks.
+    (trace_dir / 'val_indices.json').unlink()
+    out_dir = tmp_path / 'restored'
+    env['PORT'] = str(_free_port())
+    run_tool(['bash', 'tools/dist_test.sh', str(config), str(work_dir / 'iter_2.pth'), '2',
+              '--work-dir', str(tmp_path / 'test_work'), '--out-dir', str(out_dir),
+              '--cfg-options', f'test_dataloader.dataset.data_root={val_root}',
+              'model.backbone.mid_channels=8', 'model.backbone.num_blocks=1'], env=env)
+    with open(trace_dir / 'val_indices.json') as f:
+        assert sorted(json.load(f)) == list(range(5))
+    assert len(list(out_dir.glob('*.png'))) == 5
 
 
 THIRD_PARTY_PACKAGE = '''
