@@ -1,6 +1,7 @@
 """Shared fixtures: paths of the repository and small demo data built once."""
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
@@ -25,6 +26,13 @@ def run_tool(args, cwd=None, env=None, timeout=300, check=True):
         raise AssertionError(f'{args} exited {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}'
                              f'\nSTDERR:\n{proc.stderr[-6000:]}')
     return proc
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback now, for a torchrun rendezvous."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope='session')

@@ -5,13 +5,12 @@ each rank trains on different samples (so gradients really were averaged)."""
 import glob
 import json
 import os.path as osp
-import socket
 import sys
 import textwrap
 
 import numpy as np
 import torch
-from conftest import REPO_ROOT, run_tool
+from conftest import REPO_ROOT, free_port, run_tool
 
 GAN_CONFIG = osp.join(REPO_ROOT, 'configs', 'infoaccum',
                       'infoaccum_unet5-c16-ia15k2-subpix-lsgan_1xb2-200it_demo-blur-noise-jpeg.py')
@@ -87,16 +86,10 @@ def test_gan_demo_train_one_process(demo_data, tmp_path):
     assert (tmp_path / 'rank0.json').is_file()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_gan_demo_train_torchrun_two_processes(demo_data, tmp_path):
     work_dir = tmp_path / 'work'
     run_tool([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-              '--master_port', str(_free_port()), 'tools/train.py', _config(tmp_path),
+              '--master_port', str(free_port()), 'tools/train.py', _config(tmp_path),
               '--launcher', 'pytorch', *_options(demo_data, work_dir)],
              env=_env(tmp_path), timeout=400)
     _check_run(work_dir)

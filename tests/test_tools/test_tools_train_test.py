@@ -4,14 +4,13 @@ import glob
 import json
 import os
 import os.path as osp
-import socket
 import sys
 import textwrap
 
 import cv2
 import numpy as np
 import pytest
-from conftest import DEMO_CONFIG, REPO_ROOT, run_tool
+from conftest import DEMO_CONFIG, REPO_ROOT, free_port, run_tool
 from skimage import data as skdata
 
 
@@ -31,12 +30,6 @@ def _scalars(work_dir):
     assert files, f'no scalars.json under {work_dir}'
     with open(files[-1]) as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def test_train_then_test_one_process(demo_data, tmp_path):
@@ -152,7 +145,7 @@ def test_torchrun_two_processes_count_each_val_image_once(demo_data, tmp_path):
     options = _short_run_options(demo_data, work_dir, iters=2)
     options += [f'val_dataloader.dataset.data_root={val_root}']
     # The launch script users run (torchrun underneath), with the interpreter running the tests.
-    env = dict(PYTHONPATH=str(plugin_dir), TRACE_DIR=str(trace_dir), PORT=str(_free_port()),
+    env = dict(PYTHONPATH=str(plugin_dir), TRACE_DIR=str(trace_dir), PORT=str(free_port()),
                PATH=f'{osp.dirname(sys.executable)}:{os.environ["PATH"]}')
     proc = run_tool(['bash', 'tools/dist_train.sh', str(config), '2', *options], env=env)
     with open(trace_dir / 'val_indices.json') as f:
@@ -166,7 +159,7 @@ def test_torchrun_two_processes_count_each_val_image_once(demo_data, tmp_path):
     # dist_test.sh: every test image restored and counted once across the two ranks.
     (trace_dir / 'val_indices.json').unlink()
     out_dir = tmp_path / 'restored'
-    env['PORT'] = str(_free_port())
+    env['PORT'] = str(free_port())
     run_tool(['bash', 'tools/dist_test.sh', str(config), str(work_dir / 'iter_2.pth'), '2',
               '--work-dir', str(tmp_path / 'test_work'), '--out-dir', str(out_dir),
               '--cfg-options', f'test_dataloader.dataset.data_root={val_root}',
