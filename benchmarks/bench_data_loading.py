@@ -43,6 +43,8 @@ Machine-dependent; not a test; asserts nothing.
 """
 import argparse
 import cProfile
+import functools
+import importlib.util
 import itertools
 import os.path as osp
 import pstats
@@ -90,14 +92,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 # ------------------------------------------------------------------ data
+@functools.lru_cache(maxsize=1)
+def _prepare_demo_module():
+    """``tools/data/prepare_demo.py`` (a script, so loaded by path), once."""
+    spec = importlib.util.spec_from_file_location(
+        'irtoolbox_prepare_demo', osp.join(REPO_ROOT, 'tools', 'data', 'prepare_demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def photo_bgr(file_name: str) -> np.ndarray:
-    """A photograph of scikit-image's data folder as 3-channel BGR uint8."""
-    import skimage.data
-    path = osp.join(skimage.data.data_dir, file_name)
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise FileNotFoundError(2, 'scikit-image photograph not found', path)
-    return img
+    """A photograph of scikit-image's data folder as 3-channel BGR uint8, read
+    as the demo data is (``prepare_demo.skimage_photo``)."""
+    return _prepare_demo_module().skimage_photo(file_name)
 
 
 def photo_crops(img: np.ndarray, count: int) -> List[np.ndarray]:
