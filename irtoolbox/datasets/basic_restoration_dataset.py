@@ -36,6 +36,7 @@ from mmengine.logging import print_log
 from irtoolbox.registry import TRANSFORMS
 
 from .image_io import DATA_ERRORS
+from .lmdb_backend import META_INFO_NAME
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm',
                   '.pgm', '.npy')
@@ -158,7 +159,7 @@ class BasicRestorationDataset(BaseDataset):
             return self.read_name_list(self.ann_file)
         if self._is_local(prefix):
             return [[name] for name in self.list_images(prefix)]
-        meta_info = osp.join(prefix, 'meta_info.txt')
+        meta_info = osp.join(prefix, META_INFO_NAME)
         if osp.isfile(meta_info):
             return self.read_name_list(meta_info)
         raise FileNotFoundError(
