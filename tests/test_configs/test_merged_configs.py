@@ -1,0 +1,99 @@
+"""The merged configs stay what they were when the config files are refactored.
+
+`merged_configs_before.json` records every config under `configs/` as mmengine
+merged it (`Config.fromfile(...).to_dict()`) before the InfoAccum configs were
+rewritten on shared per-dataset bases (issue 8, item 6). The test merges each
+listed config again and compares it to the record, after applying the changes
+that were made on purpose (listed in `EXPECTED_CHANGES`, each with its reason).
+A refactoring that moves a line into a base file passes; one that changes a
+learning rate, an iteration count or a dataset path fails, naming the key.
+
+Regenerate the record only for a deliberate change to many configs:
+`python tests/test_configs/test_merged_configs.py --write` (then review the diff).
+"""
+import copy
+import json
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+HERE = osp.dirname(osp.abspath(__file__))
+REPO_ROOT = osp.dirname(osp.dirname(HERE))
+RECORD = osp.join(HERE, 'merged_configs_before.json')
+
+
+def canonical(path: str) -> dict:
+    """Merge the config at ``path`` (relative to the repository) into plain JSON data.
+
+    Top-level names starting with ``_`` are helper variables of a config file
+    (``_adam = dict(...)``) that no Runner reads, so they are left out; tuples
+    become lists, as JSON has no tuple.
+    """
+    cfg = Config.fromfile(osp.join(REPO_ROOT, path)).to_dict()
+    cfg = {k: v for k, v in cfg.items() if not k.startswith('_') and k != 'filename'}
+    return json.loads(json.dumps(cfg, sort_keys=True))
+
+
+def all_configs() -> list:
+    import glob
+    paths = glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+    return sorted(osp.relpath(p, REPO_ROOT) for p in paths
+                  if '_base_' not in osp.relpath(p, REPO_ROOT).split(osp.sep))
+
+
+def diff(expected, actual, where='') -> list:
+    """Every key path where ``actual`` differs from ``expected``."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out = []
+        for key in sorted(set(expected) | set(actual)):
+            if key not in actual:
+                out.append(f'{where}.{key}: missing (expected {expected[key]!r})')
+            elif key not in expected:
+                out.append(f'{where}.{key}: unexpected {actual[key]!r}')
+            else:
+                out += diff(expected[key], actual[key], f'{where}.{key}')
+        return out
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        out = []
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            out += diff(e, a, f'{where}[{i}]')
+        return out
+    return [] if expected == actual else [f'{where}: expected {expected!r}, got {actual!r}']
+
+
+# ---------------------------------------------------------------------------
+# Changes made on purpose after the record was taken. Each takes the recorded
+# config of one file and returns what it must be now.
+# ---------------------------------------------------------------------------
+
+EXPECTED_CHANGES = []  # (predicate on the config path, change, reason)
+
+with open(RECORD) as f:
+    _RECORD = json.load(f)
+
+
+def expected_now(path: str) -> dict:
+    cfg = copy.deepcopy(_RECORD[path])
+    for applies, change, _reason in EXPECTED_CHANGES:
+        if applies(path):
+            cfg = change(cfg)
+    return cfg
+
+
+@pytest.mark.parametrize('path', sorted(_RECORD))
+def test_merged_config_unchanged(path):
+    assert osp.isfile(osp.join(REPO_ROOT, path)), f'{path} is in the record but no longer exists'
+    problems = diff(expected_now(path), canonical(path))
+    assert not problems, f'{path} merges differently:\n' + '\n'.join(problems[:20])
+
+
+if __name__ == '__main__':
+    if sys.argv[1:] != ['--write']:
+        sys.exit(__doc__)
+    record = {p: canonical(p) for p in all_configs()}
+    with open(RECORD, 'w') as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+        f.write('\n')
+    print(f'wrote {len(record)} configs to {RECORD}')
