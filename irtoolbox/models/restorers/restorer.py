@@ -8,18 +8,40 @@ modes:
 - ``predict``: returns the data samples with ``pred_img`` set (in [0, 1],
   cropped back to the unpadded input size times the model's scale);
 - ``tensor``: the raw network output on the normalised, padded batch.
+
+Two contracts let a part need more than ``pred`` and ``gt`` without the
+restorer knowing the part (docs/contributing.md, "Losses" and "Heads"):
+
+- **Loss inputs.** A loss module may declare ``loss_inputs`` (a tuple of
+  names, default ``('pred', 'gt')``); it is called positionally with those
+  entries of the loss context: ``pred`` (restored, normalised, unpadded
+  ``N x C x H x W``), ``gt`` (normalised target), ``lq`` (the degraded input,
+  normalised, unpadded), ``data_samples`` (the batch's samples) and ``taps``
+  (the features captured by ``feature_taps``).
+- **Feature taps.** ``feature_taps=dict(name='backbone.*fd_layers.*')`` hooks
+  the outputs of every submodule whose qualified name matches the pattern
+  (``fnmatch``), in forward order, into ``taps[name]`` (a list). A backbone
+  thus needs no code for a loss that reads its features (FDR-Net's SVDO).
+- **Heads that read the batch.** A head with ``needs_data_samples = True`` is
+  called as ``head(features, inputs=inputs, data_samples=data_samples)``
+  (DL-Net's likelihood head builds its degradation operator per sample).
 """
+import fnmatch
 import math
-from typing import Dict, List, Optional, Union
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
+from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
 OptConfig = Optional[dict]
+DEFAULT_LOSS_INPUTS = ('pred', 'gt')
+LOSS_CONTEXT_KEYS = ('pred', 'gt', 'lq', 'data_samples', 'taps')
 
 
 @MODELS.register_module()
@@ -39,7 +61,10 @@ class Restorer(BaseModel):
         test_cfg: ``keep_input=True`` also returns the degraded input as
             ``input_img`` (same-size restoration only), so that a metric can
             score the do-nothing baseline beside the model.
-        init_cfg: mmengine weight initialisation config.
+        feature_taps: ``{tap name: module-name pattern}``; the outputs of the
+            matching submodules reach the losses as ``taps[name]``. Default
+            ``None`` (no taps).
+        init_cfg: mmengine weight initialisation config. Default ``None``.
     """
 
     def __init__(self,
@@ -50,6 +75,7 @@ class Restorer(BaseModel):
                  data_preprocessor: OptConfig = None,
                  train_cfg: OptConfig = None,
                  test_cfg: OptConfig = None,
+                 feature_taps: Optional[Dict[str, str]] = None,
                  init_cfg: OptConfig = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='RestorationDataPreprocessor')
@@ -65,8 +91,12 @@ class Restorer(BaseModel):
             {name: MODELS.build(cfg) for name, cfg in (losses or {}).items()})
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
-        self.scale = int(getattr(self.backbone, 'scale', 1))
-        self.size_divisor = int(getattr(self.backbone, 'size_divisor', 1))
+        for name, loss in self.losses.items():
+            check_loss_inputs(name, loss)
+        self.feature_taps = dict(feature_taps or {})
+        self._tapped: Optional[Dict[str, List[torch.Tensor]]] = None
+        self.scale = int(part_attribute(self.backbone, 'scale'))
+        self.size_divisor = int(part_attribute(self.backbone, 'size_divisor'))
         preprocessor = self.data_preprocessor
         if hasattr(preprocessor, 'pad_size_divisor'):
             preprocessor.pad_size_divisor = math.lcm(preprocessor.pad_size_divisor,
@@ -84,27 +114,71 @@ class Restorer(BaseModel):
         raise ValueError(f"Restorer.forward: mode must be 'loss', 'predict' or 'tensor', "
                          f'got {mode!r}')
 
-    def forward_tensor(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Backbone -> [neck] -> [head] on a normalised, padded batch."""
+    def forward_tensor(self, inputs: torch.Tensor,
+                       data_samples: Optional[List] = None) -> torch.Tensor:
+        """Backbone -> [neck] -> [head] on a normalised, padded batch.
+
+        Args:
+            inputs: ``N x C x H x W`` normalised degraded images, padded to
+                ``size_divisor``.
+            data_samples: the batch's samples, for a head that reads them.
+                Default ``None``.
+
+        Returns:
+            ``N x C x sH x sW`` normalised restoration (``s`` = ``scale``).
+        """
         out = self.backbone(inputs)
         if self.neck is not None:
             out = self.neck(out)
         if self.head is not None:
-            out = self.head(out)
+            if getattr(self.head, 'needs_data_samples', False):
+                out = self.head(out, inputs=inputs, data_samples=data_samples)
+            else:
+                out = self.head(out)
         return out
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
-        """``{'loss_<name>': loss(pred, gt)}`` on the normalised, unpadded prediction."""
+        """``{'loss_<name>': loss(*its loss_inputs)}`` on the normalised, unpadded prediction."""
         if not self.losses:
             raise ValueError('Restorer has no losses configured: add `losses=dict(name=cfg)` '
                              'to the model config to train it')
-        pred = self.crop_to_input(self.forward_tensor(inputs), data_samples)
-        gt = self.data_preprocessor.gt_batch(data_samples)
-        return {f'loss_{name}': loss(pred, gt) for name, loss in self.losses.items()}
+        with self.capture_taps() as taps:
+            pred = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
+        context = dict(pred=pred, gt=self.data_preprocessor.gt_batch(data_samples),
+                       lq=self.crop_to_input(inputs, data_samples, scaled=False),
+                       data_samples=data_samples, taps=taps)
+        return self.named_losses(self.losses, context)
+
+    @staticmethod
+    def named_losses(losses: nn.ModuleDict, context: dict) -> Dict[str, torch.Tensor]:
+        """Call each loss with the context entries it declares; key ``loss_<name>``."""
+        return {f'loss_{name}': loss(*(context[key] for key in loss_inputs_of(loss)))
+                for name, loss in losses.items()}
+
+    @contextmanager
+    def capture_taps(self) -> Iterator[Dict[str, List[torch.Tensor]]]:
+        """Collect the outputs of the ``feature_taps`` submodules while inside."""
+        taps: Dict[str, List[torch.Tensor]] = {name: [] for name in self.feature_taps}
+        handles = []
+        for tap, pattern in self.feature_taps.items():
+            matched = [(qualname, module) for qualname, module in self.named_modules()
+                       if qualname and fnmatch.fnmatchcase(qualname, pattern)]
+            if not matched:
+                raise KeyError(f'feature_taps[{tap!r}]: no submodule of the restorer matches '
+                               f'{pattern!r} (names look like '
+                               f'{[n for n, _ in list(self.named_modules())[1:6]]})')
+            for _, module in matched:
+                handles.append(module.register_forward_hook(
+                    lambda _m, _i, output, tap=tap: taps[tap].append(output)))
+        try:
+            yield taps
+        finally:
+            for handle in handles:
+                handle.remove()
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List]) -> List:
         """The data samples with ``pred_img`` (C x H x W in [0, 1]) set."""
-        pred = self.crop_to_input(self.forward_tensor(inputs), data_samples)
+        pred = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
         pred = self.data_preprocessor.denormalize(pred).clamp(0, 1)
         data_samples = self.to_data_samples(pred, data_samples)
         if self.test_cfg.get('keep_input', False):
@@ -116,12 +190,15 @@ class Restorer(BaseModel):
                 sample.input_img = image.detach()
         return data_samples
 
-    def crop_to_input(self, pred: torch.Tensor, data_samples: Optional[List]) -> torch.Tensor:
-        """Undo the preprocessor's padding: keep ``input_shape * scale``."""
+    def crop_to_input(self, pred: torch.Tensor, data_samples: Optional[List],
+                      scaled: bool = True) -> torch.Tensor:
+        """Undo the preprocessor's padding: keep ``input_shape * scale``
+        (``input_shape`` itself with ``scaled=False``, for the input)."""
         if not data_samples or 'input_shape' not in data_samples[0].metainfo:
             return pred
         h, w = data_samples[0].metainfo['input_shape']
-        return pred[..., :h * self.scale, :w * self.scale]
+        scale = self.scale if scaled else 1
+        return pred[..., :h * scale, :w * scale]
 
     @staticmethod
     def to_data_samples(pred: torch.Tensor, data_samples: Optional[List]) -> List:
@@ -132,3 +209,17 @@ class Restorer(BaseModel):
             sample.pred_img = image.detach()
         return data_samples
 
+
+
+def loss_inputs_of(loss: nn.Module) -> tuple:
+    """The context entries a loss is called with (``loss_inputs``, default pred, gt)."""
+    return tuple(getattr(loss, 'loss_inputs', DEFAULT_LOSS_INPUTS))
+
+
+def check_loss_inputs(name: str, loss: nn.Module) -> None:
+    """One clear error at build time for a loss asking for an unknown entry."""
+    unknown = [key for key in loss_inputs_of(loss) if key not in LOSS_CONTEXT_KEYS]
+    if unknown:
+        raise ValueError(f'loss {name!r} ({type(loss).__name__}) declares loss_inputs '
+                         f'{unknown} that the restorer does not provide; known: '
+                         f'{list(LOSS_CONTEXT_KEYS)}')
