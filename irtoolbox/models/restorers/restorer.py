@@ -18,9 +18,11 @@ restorer knowing the part (docs/contributing.md, "Losses" and "Heads"):
   ``N x C x H x W``), ``gt`` (normalised target), ``lq`` (the degraded input,
   normalised, unpadded), ``data_samples`` (the batch's samples) and ``taps``
   (the features captured by ``feature_taps``).
-- **Feature taps.** ``feature_taps=dict(name='backbone.*fd_layers.*')`` hooks
-  the outputs of every submodule whose qualified name matches the pattern
-  (``fnmatch``), in forward order, into ``taps[name]`` (a list). A backbone
+- **Feature taps.** ``feature_taps=dict(name='backbone.**.fd_layers.*')`` hooks
+  the outputs of every submodule whose qualified name matches the pattern, in
+  forward order, into ``taps[name]`` (a list). Patterns match name by name
+  like paths: ``*`` stands for one name (``fnmatch`` within it) and ``**`` for
+  any number of names (:func:`module_name_matches`). A backbone
   thus needs no code for a loss that reads its features (FDR-Net's SVDO).
 - **Heads that read the batch.** A head with ``needs_data_samples = True`` is
   called as ``head(features, inputs=inputs, data_samples=data_samples)``
@@ -162,7 +164,7 @@ class Restorer(BaseModel):
         handles = []
         for tap, pattern in self.feature_taps.items():
             matched = [(qualname, module) for qualname, module in self.named_modules()
-                       if qualname and fnmatch.fnmatchcase(qualname, pattern)]
+                       if qualname and module_name_matches(qualname, pattern)]
             if not matched:
                 raise KeyError(f'feature_taps[{tap!r}]: no submodule of the restorer matches '
                                f'{pattern!r} (names look like '
@@ -223,3 +225,21 @@ def check_loss_inputs(name: str, loss: nn.Module) -> None:
         raise ValueError(f'loss {name!r} ({type(loss).__name__}) declares loss_inputs '
                          f'{unknown} that the restorer does not provide; known: '
                          f'{list(LOSS_CONTEXT_KEYS)}')
+
+
+def module_name_matches(qualname: str, pattern: str) -> bool:
+    """Whether a dotted module name matches a dotted pattern, name by name.
+
+    ``*`` (and any ``fnmatch`` pattern) matches within one name, ``**`` matches
+    zero or more names: ``'backbone.body.*'`` matches ``backbone.body.0`` but not
+    ``backbone.body.0.conv1``; ``'backbone.**.conv1'`` matches both
+    ``backbone.conv1`` and ``backbone.body.0.conv1``.
+    """
+    def match(names: List[str], parts: List[str]) -> bool:
+        if not parts:
+            return not names
+        if parts[0] == '**':
+            return any(match(names[i:], parts[1:]) for i in range(len(names) + 1))
+        return bool(names) and fnmatch.fnmatchcase(names[0], parts[0]) and \
+            match(names[1:], parts[1:])
+    return match(qualname.split('.'), pattern.split('.'))
