@@ -1,0 +1,238 @@
+"""Every model part irtoolbox registers builds, runs forward and backward.
+
+In the spirit of timm's ``tests/test_models.py``: the test is parametrised over
+the names in irtoolbox's ``MODELS`` registry (read after importing
+``irtoolbox.models``, keeping the classes defined inside the ``irtoolbox``
+package), so a new part is picked up without touching this file's code. Each
+part needs one row in ``PART_CONFIGS``; a part without a row fails, with a
+message saying to add one.
+
+A row::
+
+    'Name': dict(cfg=dict(type='Name', ...),   # a tiny config
+                 input=(2, 3, 8, 8),            # shape of one random input, or a
+                                                # callable returning the forward's args
+                 output=(2, 3, 8, 8)),          # expected output shape
+
+How a part is exercised depends on what it is (``kind``, inferred, or set in
+the row):
+
+- ``'module'`` (backbones, plugins, layers, discriminators, heads):
+  ``part(*args)``; the output (or ``select(output)``) must have shape
+  ``output``; ``output.sum()`` is back-propagated.
+- ``'loss'`` (class name ending in ``Loss``): with a shape ``input``, the loss
+  is called with the entries its ``loss_inputs`` names (default ``pred, gt``)
+  built at that shape; ``output`` is ``()`` for a scalar loss. The gradient
+  reaching ``pred`` must be finite and not all zero.
+- ``'restorer'`` (an mmengine ``BaseModel``): ``input`` is the image batch
+  shape ``N x C x H x W``; images in [0, 1] with ground truth go through the
+  model's data preprocessor and ``model(inputs, data_samples, mode='loss')``;
+  ``output`` is the set of loss keys; their sum is back-propagated.
+- ``'preprocessor'`` (an mmengine ``BaseDataPreprocessor``): ``input`` is a
+  callable returning the data dict; ``select`` picks the tensor to check.
+
+After backward, every parameter that requires grad must have a finite
+gradient (``unused=('pattern', ...)`` in a row lists, by ``fnmatch`` on the
+qualified name, parameters a tiny config legitimately leaves out of the graph).
+"""
+import fnmatch
+import inspect
+import re
+
+import pytest
+import torch
+from mmengine.model import BaseDataPreprocessor, BaseModel, BaseModule
+
+import irtoolbox.models  # noqa: F401  (registers every part)
+from irtoolbox.registry import MODELS
+from irtoolbox.structures import RestorationDataSample
+
+# --------------------------------------------------------------------------
+# One row per registered part. Keep rows tiny: the whole file runs in seconds.
+# --------------------------------------------------------------------------
+PART_CONFIGS = {
+    # backbones
+    'UNetGenerator': dict(
+        cfg=dict(type='UNetGenerator', depth=3, base_channels=4, use_dropout=True),
+        input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
+    'EnDecoder': dict(
+        cfg=dict(type='EnDecoder', depth=2, base_channels=4),
+        input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
+    'ResidualCNN': dict(
+        cfg=dict(type='ResidualCNN', mid_channels=4, num_blocks=1),
+        input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
+    # plugins and layers
+    'InfoAccum': dict(
+        cfg=dict(type='InfoAccum', in_channels=3, num_layers=2, growth=2),
+        input=(2, 3, 8, 8), output=(2, 3 + 3 * 2 * 2, 8, 8)),
+    'SubPixUpsamp': dict(
+        cfg=dict(type='SubPixUpsamp', in_channels=4, out_channels=3, scale=2),
+        input=(2, 4, 4, 4), output=(2, 3, 8, 8)),
+    # discriminators
+    'PatchDiscriminator': dict(
+        cfg=dict(type='PatchDiscriminator', in_channels=6, base_channels=4, num_layers=2),
+        input=(2, 6, 32, 32), output=(2, 1, 6, 6)),
+    # losses
+    'L1Loss': dict(cfg=dict(type='L1Loss'), input=(2, 3, 4, 4), output=()),
+    'MSELoss': dict(cfg=dict(type='MSELoss'), input=(2, 3, 4, 4), output=()),
+    'CharbonnierLoss': dict(cfg=dict(type='CharbonnierLoss'), input=(2, 3, 4, 4), output=()),
+    'GANLoss': dict(
+        cfg=dict(type='GANLoss', gan_type='lsgan'),
+        input=lambda: (torch.randn(2, 1, 3, 3, requires_grad=True), True), output=()),
+    # data preprocessors
+    'RestorationDataPreprocessor': dict(
+        cfg=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5, pad_size_divisor=4),
+        input=lambda: (dict(inputs=[torch.rand(3, 6, 7, requires_grad=True)] * 2),),
+        select=lambda out: out['inputs'], output=(2, 3, 8, 8)),
+    # restorers
+    'Restorer': dict(
+        cfg=dict(type='Restorer', backbone=dict(type='ResidualCNN', mid_channels=4, num_blocks=1),
+                 losses=dict(l1=dict(type='L1Loss'), mse=dict(type='MSELoss'))),
+        input=(2, 3, 8, 8), output={'loss_l1', 'loss_mse'}),
+    'GANRestorer': dict(
+        cfg=dict(type='GANRestorer',
+                 backbone=dict(type='UNetGenerator', depth=2, base_channels=4),
+                 discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=1)),
+        input=(2, 3, 16, 16),
+        output={'loss_d_real', 'loss_d_fake', 'loss_g_gan', 'loss_pixel'}),
+}
+
+
+def registered_parts() -> list:
+    """Names in MODELS whose class is defined inside the irtoolbox package."""
+    return sorted(name for name, cls in MODELS.module_dict.items()
+                  if getattr(cls, '__module__', '').split('.')[0] == 'irtoolbox')
+
+
+def kind_of(name: str, cls: type, row: dict) -> str:
+    if 'kind' in row:
+        return row['kind']
+    if issubclass(cls, BaseModel):
+        return 'restorer'
+    if issubclass(cls, BaseDataPreprocessor):
+        return 'preprocessor'
+    if name.endswith('Loss'):
+        return 'loss'
+    return 'module'
+
+
+def row_of(name: str) -> dict:
+    if name not in PART_CONFIGS:
+        pytest.fail(f'{name} is registered in MODELS but has no row in PART_CONFIGS of '
+                    f'tests/test_models/test_all_parts.py: add one (a tiny cfg, an input '
+                    f'shape and the expected output shape; see the module docstring)')
+    return PART_CONFIGS[name]
+
+
+def random_args(shape_or_fn, loss=None) -> tuple:
+    """The forward's positional arguments: one random tensor of a shape, the
+    entries a loss's ``loss_inputs`` names, or whatever a callable returns."""
+    if callable(shape_or_fn):
+        return tuple(shape_or_fn())
+    if loss is None:
+        return (torch.randn(*shape_or_fn, requires_grad=True),)
+    context = dict(pred=torch.randn(*shape_or_fn, requires_grad=True),
+                   gt=torch.randn(*shape_or_fn), lq=torch.randn(*shape_or_fn),
+                   data_samples=[RestorationDataSample() for _ in range(shape_or_fn[0])],
+                   taps={})
+    names = getattr(loss, 'loss_inputs', ('pred', 'gt'))
+    return tuple(context[key] for key in names)
+
+
+def restorer_loss(model: BaseModel, shape: tuple) -> dict:
+    n, c, h, w = shape
+    data = dict(inputs=[torch.rand(c, h, w) for _ in range(n)],
+                data_samples=[RestorationDataSample(gt_img=torch.rand(c, h, w))
+                              for _ in range(n)])
+    data = model.data_preprocessor(data, True)
+    return model(data['inputs'], data['data_samples'], mode='loss')
+
+
+def check_gradients(part: torch.nn.Module, unused=()) -> None:
+    missing, bad = [], []
+    for qualname, param in part.named_parameters():
+        if not param.requires_grad or any(fnmatch.fnmatch(qualname, p) for p in unused):
+            continue
+        if param.grad is None:
+            missing.append(qualname)
+        elif not torch.isfinite(param.grad).all():
+            bad.append(qualname)
+    assert not missing, f'no gradient reached {missing[:8]}'
+    assert not bad, f'non-finite gradients in {bad[:8]}'
+
+
+@pytest.mark.parametrize('name', registered_parts())
+def test_part_builds_runs_forward_and_backward(name):
+    row = row_of(name)
+    torch.manual_seed(0)
+    part = MODELS.build(row['cfg'])
+    if hasattr(part, 'init_weights'):
+        part.init_weights()  # what the Runner does; parts initialise here, not in __init__
+    part.train()
+    kind = kind_of(name, type(part), row)
+    if kind == 'restorer':
+        losses = restorer_loss(part, row['input'])
+        assert set(losses) == set(row['output'])
+        total = sum(value.sum() for value in losses.values())
+        assert torch.isfinite(total)
+        total.backward()
+        check_gradients(part, row.get('unused', ()))
+        return
+    args = random_args(row['input'], loss=part if kind == 'loss' else None)
+    out = part(*args)
+    out = row['select'](out) if 'select' in row else out
+    assert tuple(out.shape) == tuple(row['output']), f'{name}: output {tuple(out.shape)}'
+    assert torch.isfinite(out).all()
+    out.float().sum().backward()
+    check_gradients(part, row.get('unused', ()))
+    for arg in args:  # what flows back to the inputs is finite too
+        if isinstance(arg, torch.Tensor) and arg.requires_grad:
+            assert arg.grad is not None and torch.isfinite(arg.grad).all()
+    if kind == 'loss':
+        assert args[0].grad.abs().sum() > 0, f'{name}: no gradient reaches the prediction'
+
+
+def test_every_row_names_a_registered_part():
+    stale = sorted(set(PART_CONFIGS) - set(registered_parts()))
+    assert not stale, f'PART_CONFIGS rows for parts that are not registered: {stale}'
+
+
+# --------------------------------------------------------------------------
+# House style (docs/contributing.md), checked on the class of every part.
+# --------------------------------------------------------------------------
+def _init_params(cls: type) -> list:
+    return [p for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _args_entries(cls: type) -> dict:
+    """``{argument name: its text}`` from the ``Args:`` section of the class docstring."""
+    doc = inspect.getdoc(cls) or ''
+    match = re.search(r'^Args:\n(.*?)(?:^\S|\Z)', doc, flags=re.S | re.M)
+    entries, current = {}, None
+    for line in (match.group(1) if match else '').splitlines():
+        head = re.match(r'^    (\w+)(?: \([^)]*\))?:(.*)', line)
+        if head:
+            current = head.group(1)
+            entries[current] = head.group(2)
+        elif current is not None:
+            entries[current] += ' ' + line.strip()
+    return entries
+
+
+@pytest.mark.parametrize('name', registered_parts())
+def test_part_follows_house_style(name):
+    cls = MODELS.get(name)
+    params = _init_params(cls)
+    if not issubclass(cls, BaseDataPreprocessor):  # mmengine's own base class
+        assert issubclass(cls, BaseModule), f'{name} must subclass mmengine BaseModule'
+        assert 'init_cfg' in [p.name for p in params], f'{name} must take init_cfg'
+    mutable = [p.name for p in params if isinstance(p.default, (dict, list, set))]
+    assert not mutable, f'{name}: mutable default arguments {mutable}'
+    assert inspect.getdoc(cls.forward), f'{name}.forward has no docstring'
+    entries = _args_entries(cls)
+    undocumented = [p.name for p in params if p.name not in entries]
+    assert not undocumented, f'{name}: Args: has no entry for {undocumented}'
+    no_default = [p.name for p in params if p.default is not p.empty
+                  and 'default' not in entries[p.name].lower()]
+    assert not no_default, f'{name}: Args: entries that do not name their default: {no_default}'
