@@ -11,30 +11,32 @@ from a file or an array, optionally tiled (:mod:`irtoolbox.apis.tiling`) so
 that a 4K image fits in the memory of one tile.
 """
 import os
-from typing import Optional, Union
+import sys
+import time
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
+from tqdm import tqdm
 
-from irtoolbox.apis.tiling import tiled_forward
+from irtoolbox.apis.image_streams import (
+    InMemoryImage,
+    create_sink,
+    file_channel_order,
+    is_streamed_path,
+    open_result,
+    open_source,
+    release_all,
+)
+from irtoolbox.apis.tiling import kept_part, pad_to_divisor, tile_grid
 from irtoolbox.registry import MODELS
+from irtoolbox.utils.checkpoint import load_checkpoint_file, safe_checkpointing
+from irtoolbox.utils.image_conventions import check_channel_order
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
-CHANNEL_ORDERS = ('rgb', 'bgr')
-
-
-def load_checkpoint_file(path: str, unsafe_load: bool = False) -> dict:
-    """Read a checkpoint file into a dict without running pickled code.
-
-    Goes through the project's safe loader (``weights_only=True`` plus an
-    allowlist of the types our checkpoints hold, see
-    :mod:`irtoolbox.utils.checkpoint`). ``unsafe_load=True`` allows arbitrary
-    pickles, with a loud warning: only for files you trust.
-    """
-    from irtoolbox.utils.checkpoint import load_checkpoint_file as safe_loader
-    return safe_loader(path, map_location='cpu', unsafe=unsafe_load)
+PROGRESS_MIN_PIXELS = 2 ** 24  # a tile progress bar from 16 MP (4096 x 4096) up
 
 
 def _load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[dict]) -> Config:
@@ -63,7 +65,7 @@ def _state_dict(checkpoint: dict, path: str) -> dict:
 
 
 def _load_weights(model: torch.nn.Module, path: str, unsafe_load: bool) -> None:
-    state = _state_dict(load_checkpoint_file(path, unsafe_load), path)
+    state = _state_dict(load_checkpoint_file(path, map_location='cpu', unsafe=unsafe_load), path)
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         raise KeyError(f'Checkpoint {path!r} does not fit the model of the config: '
@@ -92,18 +94,24 @@ def init_model(config: Union[str, os.PathLike, Config],
     cfg = _load_config(config, cfg_options)
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg['custom_imports'])
-    model = MODELS.build(cfg.model)
-    if checkpoint is not None:
-        _load_weights(model, str(checkpoint), unsafe_load)
+    # safe loading installed explicitly: any mmengine load while building is safe too
+    with safe_checkpointing(unsafe=unsafe_load):
+        model = MODELS.build(cfg.model)
+        if checkpoint is not None:
+            _load_weights(model, str(checkpoint), unsafe_load)
     model.cfg = cfg
     return model.to(device).eval()
 
 
-def _read_image(img: ImageInput, channel_order: str) -> np.ndarray:
-    """A file path or an array -> a new HxWxC float32 array in [0, 1], RGB."""
+def _source(img: ImageInput, channel_order: str) -> Tuple[Any, str, bool]:
+    """The image as an integer (or float) buffer, its channel order, and whether
+    it is a file to convert to 3 colour channels (as ``load_image`` does)."""
     if isinstance(img, (str, os.PathLike)):
+        if is_streamed_path(str(img)):  # .npy and TIFF: memory-mapped, never read whole
+            return open_source(str(img)), file_channel_order(str(img)), True
         from irtoolbox.datasets.image_io import load_image
-        return load_image(str(img), channel_order='rgb', color_type='color')
+        array = load_image(str(img), channel_order='rgb', color_type='color', to_float32=False)
+        return InMemoryImage(array), 'rgb', False
     if not isinstance(img, np.ndarray):
         raise TypeError(f'img must be a file path or a numpy array, got {type(img).__name__}')
     array = img[..., None] if img.ndim == 2 else img
@@ -111,72 +119,195 @@ def _read_image(img: ImageInput, channel_order: str) -> np.ndarray:
         raise ValueError(f'img must be HxW or HxWxC, got shape {img.shape}')
     if array.dtype not in (np.uint8, np.uint16) and not np.issubdtype(array.dtype, np.floating):
         raise TypeError(f'img dtype must be uint8, uint16 or float, got {array.dtype}')
-    peak = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(array.dtype, 1.0)
-    array = array.astype(np.float32)  # a copy, always: callers may modify it in place
-    array /= peak  # in place: one float image at a time (floats are taken in [0, 1])
-    if channel_order == 'bgr' and array.shape[2] >= 3:
-        array = array[..., [2, 1, 0]]
-    return np.ascontiguousarray(array)
+    return InMemoryImage(array), channel_order, False
 
 
-def _to_uint8(out: torch.Tensor, channel_order: str) -> np.ndarray:
-    """[1, C, H, W] float in [0, 1] -> HxWxC uint8 in ``channel_order``."""
-    image = out[0].mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
-    array = image.permute(1, 2, 0).contiguous().cpu().numpy()
+def _tile_to_float(block: np.ndarray, channel_order: str, to_color: bool) -> np.ndarray:
+    """A tile of the stored image -> a new ``h x w x C`` float32 array in [0, 1], RGB.
+
+    Integers are divided by their full-scale value in float32 (correctly
+    rounded, the same values as converting the whole image first).
+    """
+    if to_color:  # as load_image(color_type='color'): gray -> 3 equal channels, alpha dropped
+        block = block[..., :3] if block.shape[2] >= 3 else np.repeat(block, 3, axis=2)
+    if channel_order == 'bgr' and block.shape[2] >= 3:
+        block = block[..., [2, 1, 0]]
+    if block.dtype.kind == 'u':
+        return np.divide(block, np.float32(np.iinfo(block.dtype).max), dtype=np.float32,
+                         order='C')
+    return np.ascontiguousarray(block, dtype=np.float32)
+
+
+def _float_to_int(out: torch.Tensor, dtype: np.dtype, channel_order: str) -> np.ndarray:
+    """``[1, C, h, w]`` float in [0, 1] (any range: clamped) -> ``h x w x C`` integers."""
+    peak = float(np.iinfo(dtype).max)
+    image = out[0].clamp(0, 1).mul_(peak).round_().clamp_(0, peak)
+    image = image.to(torch.uint8 if dtype == np.uint8 else torch.int32)
+    array = image.permute(1, 2, 0).cpu().numpy()
     if channel_order == 'bgr' and array.shape[2] >= 3:
         array = array[..., [2, 1, 0]]
-    return np.ascontiguousarray(array)
+    return array
 
 
 def _model_device(model: torch.nn.Module) -> torch.device:
     return next(iter(model.parameters()), torch.empty(0)).device
 
 
+class _Output:
+    """Where the restored image goes: a new array, the caller's array, or a file."""
+
+    def __init__(self, out: Optional[Union[str, os.PathLike, np.ndarray]], dtype: np.dtype,
+                 channel_order: str) -> None:
+        self.out, self.dtype, self.buffer = out, np.dtype(dtype), None
+        self.is_file = isinstance(out, (str, os.PathLike))
+        if self.is_file:
+            self.channel_order = file_channel_order(str(out))
+            self._make = create_sink(str(out))
+        else:
+            self.channel_order = channel_order
+            if out is not None and (not isinstance(out, np.ndarray) or out.dtype != self.dtype
+                                    or out.ndim != 3):
+                raise TypeError(f'out must be a path or an HxWxC {self.dtype} array, got '
+                                f'{getattr(out, "dtype", type(out).__name__)} '
+                                f'{getattr(out, "shape", "")}')
+
+    def open(self, shape: Tuple[int, int, int]) -> Any:
+        """Create (or check) the destination once the output channels are known."""
+        if self.is_file:
+            self.buffer = self._make(shape, self.dtype)
+        elif self.out is None:
+            self.buffer = InMemoryImage(np.empty(shape, self.dtype))
+        elif self.out.shape != shape:
+            raise ValueError(f'out has shape {self.out.shape}, the result is {shape}')
+        else:
+            self.buffer = InMemoryImage(self.out)
+        return self.buffer
+
+    def result(self) -> np.ndarray:
+        if self.is_file:
+            self.buffer.close()
+            return open_result(str(self.out))
+        return self.buffer.array
+
+
 def restore_image(model: torch.nn.Module,
                   img: ImageInput,
                   tile: Optional[int] = None,
                   tile_overlap: int = 32,
-                  channel_order: str = 'rgb') -> np.ndarray:
+                  channel_order: str = 'rgb',
+                  out: Optional[Union[str, os.PathLike, np.ndarray]] = None,
+                  out_dtype: Optional[Union[str, np.dtype, type]] = None,
+                  progress: Optional[bool] = None) -> np.ndarray:
     """Restore one image with a model built by :func:`init_model`.
+
+    The image stays in its stored integer type; tiled, each tile is
+    converted to float on its way to the model and its kept centre is
+    rounded straight into the integer output, so memory is the integer
+    input and output plus one tile's working set (see docs/inference.md,
+    "Memory"). ``.npy`` and TIFF files (input or ``out``) are memory-mapped
+    and processed a band of rows at a time, so they may be larger than memory.
 
     Args:
         model: a ``Restorer`` (anything with ``data_preprocessor``,
             ``forward_tensor``, ``scale`` and ``size_divisor``).
-        img: a file path, or an ``HxW``/``HxWxC`` array (uint8, uint16, or
-            float in [0, 1]) in ``channel_order``. The model sees RGB.
-        tile: tile side in pixels; ``None`` runs the whole image at once.
-        tile_overlap: overlap of neighbouring tiles; at least the model's
-            receptive field minus one for a result equal to the untiled one.
-        channel_order: order of ``img`` (if an array) and of the result.
+        img: a file path (``.npy``/``.tif``/``.tiff``: memory-mapped; other
+            formats decoded with OpenCV, as integers), or an ``HxW``/``HxWxC``
+            array (uint8, uint16, or float in [0, 1]) in ``channel_order``.
+            The model sees RGB.
+        tile: tile side in pixels; ``None`` (default) runs the whole image at once.
+        tile_overlap: overlap of neighbouring tiles (default 32); at least the
+            model's receptive field minus one for a result equal to the untiled one.
+        channel_order: order of ``img`` and of the result when they are arrays
+            (default ``'rgb'``); files keep their format's order (``.npy``
+            BGR as OpenCV, TIFF RGB).
+        out: ``None`` (default): a new array; an ``HxWxC`` array of the result's
+            shape and type to fill; or a ``.npy``/``.tif``/``.tiff`` path,
+            written tile by tile (TIFF as uncompressed BigTIFF).
+        out_dtype: ``uint8`` or ``uint16``; default ``None``: the input's
+            integer type (``uint8`` for float input).
+        progress: a tqdm bar over tiles (tiles done/total, MP/s) on stderr;
+            default ``None``: shown for tiled images of at least 16 MP.
 
     Returns:
-        The restored image, ``H*scale x W*scale x C`` ``uint8`` in ``channel_order``.
+        The restored image, ``H*scale x W*scale x C`` of ``out_dtype``; for a
+        path ``out``, the written file mapped read-only.
     """
-    if channel_order not in CHANNEL_ORDERS:
-        raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, got {channel_order!r}')
+    check_channel_order(channel_order)
+    src, src_order, to_color = _source(img, channel_order)
+    output = None
+    try:
+        if out_dtype is None:
+            out_dtype = src.array.dtype if src.array.dtype.kind == 'u' else np.uint8
+        if np.dtype(out_dtype) not in (np.uint8, np.uint16):
+            raise TypeError(f'out_dtype must be uint8 or uint16, got {np.dtype(out_dtype)}')
+        output = _Output(out, np.dtype(out_dtype).newbyteorder('='), channel_order)
+        with torch.no_grad():
+            if tile is None:
+                _restore_whole(model, src, src_order, to_color, output)
+            else:
+                _restore_tiled(model, src, src_order, to_color, output, tile, tile_overlap,
+                               progress)
+        return output.result()
+    except BaseException:
+        if output is not None and output.is_file:
+            release_all(output.buffer)
+        raise
+    finally:
+        src.close()
+
+
+def _restore_whole(model: torch.nn.Module, src: Any, src_order: str, to_color: bool,
+                   output: _Output) -> None:
+    """The untiled path: the whole image through the model at once."""
+    pre = model.data_preprocessor
+    scale = int(getattr(model, 'scale', 1))
+    x = torch.from_numpy(_tile_to_float(src.array, src_order, to_color)).permute(2, 0, 1)[None]
+    x = x.to(_model_device(model))
+    height, width = x.shape[-2:]
+    result = model.forward_tensor(pre.pad(pre.normalize(x)))
+    del x
+    result = pre.denormalize(result[..., :height * scale, :width * scale]).cpu()
+    block = _float_to_int(result, output.dtype, output.channel_order)
+    output.open(block.shape).array[...] = block
+
+
+def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: bool,
+                   output: _Output, tile: int, overlap: int, progress: Optional[bool]) -> None:
+    """One tile at a time: integers -> float tile -> model -> integers in the output.
+
+    The same float operations as normalising the whole image first, tile by
+    tile: the result is bit-identical to converting the whole image.
+    """
     pre = model.data_preprocessor
     scale = int(getattr(model, 'scale', 1))
     divisor = int(getattr(pre, 'pad_size_divisor', getattr(model, 'size_divisor', 1)))
+    pad_mode = getattr(pre, 'pad_mode', 'reflect')
     device = _model_device(model)
-    x = torch.from_numpy(_read_image(img, channel_order)).permute(2, 0, 1)[None]
-    with torch.no_grad():
-        if tile is None:
-            out = _forward_whole(model, x.to(device), scale)
-        else:
-            # The image and the result stay on the CPU; one tile at a time
-            # goes to the model's device.
-            # _read_image returns a fresh array: normalising in place saves a copy.
-            x = x.sub_(pre.mean.cpu()).div_(pre.std.cpu())
-            out = tiled_forward(lambda t: pre.denormalize(model.forward_tensor(t)), x,
-                                tile=tile, overlap=tile_overlap, scale=scale,
-                                size_divisor=divisor, device=device, out_device='cpu',
-                                pad_mode=getattr(pre, 'pad_mode', 'reflect'))
-        del x  # before the uint8 conversion: one full-size float image less
-    return _to_uint8(out.clamp_(0, 1), channel_order)
-
-
-def _forward_whole(model: torch.nn.Module, x: torch.Tensor, scale: int) -> torch.Tensor:
-    pre = model.data_preprocessor
-    height, width = x.shape[-2:]
-    out = model.forward_tensor(pre.pad(pre.normalize(x)))
-    return pre.denormalize(out[..., :height * scale, :width * scale])
+    mean, std = pre.mean.cpu(), pre.std.cpu()
+    height, width = src.array.shape[:2]
+    grid = tile_grid(height, width, tile, overlap, divisor)
+    show = height * width >= PROGRESS_MIN_PIXELS if progress is None else progress
+    bar = tqdm(total=sum(len(row) for row in grid), desc='tiles', unit='tile',
+               disable=not show, leave=False, file=sys.stderr)
+    start, done_pixels = time.perf_counter(), 0
+    with bar:
+        for index, row in enumerate(grid):
+            for t in row:
+                block = _tile_to_float(src.array[t.top:t.bottom, t.left:t.right], src_order,
+                                       to_color)
+                x = torch.from_numpy(block).permute(2, 0, 1)[None].sub_(mean).div_(std)
+                patch = pad_to_divisor(x.to(device), divisor, pad_mode)
+                result = kept_part(pre.denormalize(model.forward_tensor(patch)), t, scale)
+                kept = _float_to_int(result.cpu(), output.dtype, output.channel_order)
+                del block, x, patch, result  # this tile's floats, before the next tile
+                dst = output.buffer or output.open((height * scale, width * scale,
+                                                    kept.shape[2]))
+                dst.array[t.keep_top * scale:t.keep_bottom * scale,
+                          t.keep_left * scale:t.keep_right * scale] = kept
+                done_pixels += (t.keep_bottom - t.keep_top) * (t.keep_right - t.keep_left)
+                bar.set_postfix_str(f'{done_pixels / 1e6 / (time.perf_counter() - start):.2f} '
+                                    'MP/s', refresh=False)
+                bar.update(1)
+            # rows above the next row of tiles are finished on both sides
+            src.release_rows(grid[index + 1][0].top if index + 1 < len(grid) else height)
+            output.buffer.release_rows(row[0].keep_bottom * scale)

@@ -26,13 +26,28 @@ Memory: the output is allocated once, at full size, on ``out_device``
 and its centre copied out before the next tile starts, so peak memory on the
 device grows with the tile, not with the image.
 """
-from typing import Callable, List, Optional, Tuple, Union
+from typing import Callable, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 Span = Tuple[int, int]
+
+
+class Tile(NamedTuple):
+    """One tile in input pixels: ``[top, bottom) x [left, right)`` is run,
+    ``[keep_top, keep_bottom) x [keep_left, keep_right)`` is kept (times
+    ``scale`` in the output)."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+    keep_top: int
+    keep_bottom: int
+    keep_left: int
+    keep_right: int
 
 
 def _round_up(value: int, divisor: int) -> int:
@@ -78,7 +93,25 @@ def _keep_ranges(spans: List[Span]) -> List[Span]:
     return list(zip(lows, highs))
 
 
-def _pad_to_divisor(x: Tensor, divisor: int, mode: str) -> Tensor:
+def tile_grid(height: int, width: int, tile: int, overlap: int,
+              divisor: int = 1) -> List[List[Tile]]:
+    """The tiles of an ``height x width`` image, as rows of tiles, top to bottom.
+
+    Rows are what streamed images rely on: once row ``i`` is done, input rows
+    above ``grid[i + 1][0].top`` and output rows above ``grid[i][0].keep_bottom``
+    (times the scale) are never touched again.
+    """
+    if tile <= 0 or overlap < 0:
+        raise ValueError(f'tile must be > 0 and overlap >= 0, got tile={tile}, '
+                         f'overlap={overlap}')
+    rows = tile_spans(height, tile, overlap, divisor)
+    cols = tile_spans(width, tile, overlap, divisor)
+    return [[Tile(top, bottom, left, right, keep_top, keep_bottom, keep_left, keep_right)
+             for (left, right), (keep_left, keep_right) in zip(cols, _keep_ranges(cols))]
+            for (top, bottom), (keep_top, keep_bottom) in zip(rows, _keep_ranges(rows))]
+
+
+def pad_to_divisor(x: Tensor, divisor: int, mode: str) -> Tensor:
     """Pad bottom/right to a multiple of ``divisor``, as the whole image would be."""
     height, width = x.shape[-2:]
     pad_h, pad_w = _round_up(height, divisor) - height, _round_up(width, divisor) - width
@@ -119,25 +152,25 @@ def tiled_forward(fn: Callable[[Tensor], Tensor],
     """
     if x.dim() != 4:
         raise ValueError(f'tiled_forward expects [N, C, H, W], got shape {tuple(x.shape)}')
-    if tile <= 0 or overlap < 0:
-        raise ValueError(f'tile must be > 0 and overlap >= 0, got tile={tile}, '
-                         f'overlap={overlap}')
     device = x.device if device is None else torch.device(device)
     out_device = x.device if out_device is None else torch.device(out_device)
-    rows = tile_spans(x.shape[-2], tile, overlap, size_divisor)
-    cols = tile_spans(x.shape[-1], tile, overlap, size_divisor)
     out = None
-    for (top, bottom), (keep_top, keep_bottom) in zip(rows, _keep_ranges(rows)):
-        for (left, right), (keep_left, keep_right) in zip(cols, _keep_ranges(cols)):
-            patch = _pad_to_divisor(x[..., top:bottom, left:right].to(device),
+    for row in tile_grid(x.shape[-2], x.shape[-1], tile, overlap, size_divisor):
+        for t in row:
+            patch = pad_to_divisor(x[..., t.top:t.bottom, t.left:t.right].to(device),
                                     size_divisor, pad_mode)
             result = fn(patch)
             if out is None:
                 out = result.new_empty((x.shape[0], result.shape[1], x.shape[-2] * scale,
                                         x.shape[-1] * scale), device=out_device)
-            out[..., keep_top * scale:keep_bottom * scale,
-                keep_left * scale:keep_right * scale] = result[
-                    ..., (keep_top - top) * scale:(keep_bottom - top) * scale,
-                    (keep_left - left) * scale:(keep_right - left) * scale].to(out_device)
+            out[..., t.keep_top * scale:t.keep_bottom * scale,
+                t.keep_left * scale:t.keep_right * scale] = kept_part(result, t, scale).to(
+                    out_device)
             del patch, result  # free this tile before the next one is made
     return out
+
+
+def kept_part(result: Tensor, t: Tile, scale: int = 1) -> Tensor:
+    """The part of a tile's output ``[..., h * scale, w * scale]`` that is kept."""
+    return result[..., (t.keep_top - t.top) * scale:(t.keep_bottom - t.top) * scale,
+                  (t.keep_left - t.left) * scale:(t.keep_right - t.left) * scale]

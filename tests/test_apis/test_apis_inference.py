@@ -107,8 +107,13 @@ def test_channel_order_path_and_uint16_inputs(tmp_path, photo):
     path = tmp_path / 'photo.png'
     cv2.imwrite(str(path), bgr)
     np.testing.assert_array_equal(restore_image(model, str(path)), expected)
-    # v * 257 / 65535 == v / 255: a 16-bit copy restores the same
-    _assert_close_uint8(restore_image(model, photo.astype(np.uint16) * 257), expected)
+    # v * 257 / 65535 == v / 255: a 16-bit copy restores the same, asked for in 8 bits
+    photo16 = photo.astype(np.uint16) * 257
+    _assert_close_uint8(restore_image(model, photo16, out_dtype=np.uint8), expected)
+    # and in 16 bits by default (integer in, the same integer type out)
+    restored16 = restore_image(model, photo16)
+    assert restored16.dtype == np.uint16
+    assert np.abs(restored16 / 257.0 - expected).max() <= 1
 
 
 def test_restore_image_bad_inputs(tmp_path, photo):
