@@ -1,6 +1,11 @@
 """Backbones: the main restoration networks."""
+from .context_encoder import ContextEncoderAE
+from .drrn import DRRN
 from .en_decoder import EnDecoder
+from .idn import IDN
 from .residual_cnn import ResidualCNN
+from .restormer import Restormer
 from .unet import UNetGenerator
+from .vdsr import VDSR
 
-__all__ = ['EnDecoder', 'ResidualCNN', 'UNetGenerator']
+__all__ = ['ContextEncoderAE', 'DRRN', 'IDN', 'VDSR', 'EnDecoder', 'ResidualCNN', 'Restormer', 'UNetGenerator']
