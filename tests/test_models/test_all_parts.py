@@ -68,6 +68,13 @@ PART_CONFIGS = {
     'SubPixUpsamp': dict(
         cfg=dict(type='SubPixUpsamp', in_channels=4, out_channels=3, scale=2),
         input=(2, 4, 4, 4), output=(2, 3, 8, 8)),
+    'ChannelAttention': dict(
+        cfg=dict(type='ChannelAttention', in_channels=4, reduction=2),
+        input=(2, 4, 5, 5), output=(2, 4, 5, 5)),
+    'GDN': dict(cfg=dict(type='GDN', channels=4), input=(2, 4, 5, 5), output=(2, 4, 5, 5)),
+    'FDFABlock': dict(
+        cfg=dict(type='FDFABlock', in_channels=4, num_fd_layers=2, ca_reduction=2),
+        input=(2, 4, 6, 6), output=(2, 4, 6, 6)),
     # discriminators
     'PatchDiscriminator': dict(
         cfg=dict(type='PatchDiscriminator', in_channels=6, base_channels=4, num_layers=2),
@@ -76,6 +83,9 @@ PART_CONFIGS = {
     'L1Loss': dict(cfg=dict(type='L1Loss'), input=(2, 3, 4, 4), output=()),
     'MSELoss': dict(cfg=dict(type='MSELoss'), input=(2, 3, 4, 4), output=()),
     'CharbonnierLoss': dict(cfg=dict(type='CharbonnierLoss'), input=(2, 3, 4, 4), output=()),
+    'SVDOLoss': dict(  # reads the restorer's feature taps, not (pred, gt)
+        cfg=dict(type='SVDOLoss', tap='fd'), kind='module',
+        input=lambda: (dict(fd=[torch.randn(2, 4, 3, 3, requires_grad=True)]),), output=()),
     'GANLoss': dict(
         cfg=dict(type='GANLoss', gan_type='lsgan'),
         input=lambda: (torch.randn(2, 1, 3, 3, requires_grad=True), True), output=()),

@@ -1,4 +1,7 @@
 """Small building blocks shared by backbones, necks and heads."""
+from .channel_attention import ChannelAttention
+from .fd_fa_layers import FDFABlock
+from .gdn import GDN
 from .subpix_upsamp import SubPixUpsamp
 
-__all__ = ['SubPixUpsamp']
+__all__ = ['ChannelAttention', 'FDFABlock', 'GDN', 'SubPixUpsamp']
