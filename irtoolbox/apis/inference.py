@@ -288,7 +288,7 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     grid = tile_grid(height, width, tile, overlap, divisor)
     show = height * width >= PROGRESS_MIN_PIXELS if progress is None else progress
     bar = tqdm(total=sum(len(row) for row in grid), desc='tiles', unit='tile',
-               disable=not show, leave=False, file=sys.stderr)
+               disable=not show, file=sys.stderr)
     start, done_pixels = time.perf_counter(), 0
     with bar:
         for index, row in enumerate(grid):

@@ -13,12 +13,13 @@ import os.path as osp
 import sys
 
 import numpy as np
+import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from irtoolbox.apis import restore_image
 import irtoolbox.models  # noqa: F401  (registers the parts)
+from irtoolbox.apis import restore_image
 
 FIXTURE = osp.join(osp.dirname(osp.abspath(__file__)), 'data', 'tiled_restore_float_path.npz')
 
@@ -83,6 +84,67 @@ def write_fixture() -> None:
         arrays[f'out/{case}'] = restore_image(models[name], inputs[img], **kwargs)
     np.savez_compressed(FIXTURE, **arrays)
     print('wrote', FIXTURE, {k: (v.shape, v.dtype) for k, v in arrays.items() if 'w/' not in k})
+
+
+@pytest.fixture(scope='module')
+def fixture_models():
+    """The fixture's arrays and its models with the stored weights."""
+    stored = np.load(FIXTURE)
+    models = _models()
+    for name, model in models.items():
+        state = {key[len(f'w/{name}/'):]: torch.from_numpy(stored[key])
+                 for key in stored.files if key.startswith(f'w/{name}/')}
+        missing = model.load_state_dict(state, strict=False).missing_keys
+        assert not [k for k in missing if not k.startswith('data_preprocessor')], missing
+    return stored, models
+
+
+@pytest.mark.parametrize('case', list(CASES))
+def test_bit_identical_to_the_float_tiled_path(fixture_models, case):
+    stored, models = fixture_models
+    name, img, kwargs = CASES[case]
+    # the float path always returned uint8; the integer path keeps uint16 unless asked
+    result = restore_image(models[name], stored[f'in/{img}'], out_dtype=np.uint8, **kwargs)
+    expected = stored[f'out/{case}']
+    assert result.dtype == expected.dtype == np.uint8 and result.shape == expected.shape
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_integer_in_integer_out(fixture_models):
+    stored, models = fixture_models
+    model = models['div1']
+    photo, noise16 = stored['in/photo'], stored['in/noise16']
+    out8 = restore_image(model, photo, tile=24, tile_overlap=12)
+    assert out8.dtype == np.uint8
+    out16 = restore_image(model, noise16, tile=16, tile_overlap=12)
+    assert out16.dtype == np.uint16 and out16.shape == noise16.shape
+    # 16-bit rounding of the same float result: within half a 16-bit step of the 8-bit one
+    as8 = stored['out/uint16_tile16'].astype(np.float64) / 255.0
+    assert np.abs(out16 / 65535.0 - as8).max() <= 0.5 / 255.0 + 1e-9
+    assert len(np.unique(out16)) > 2 * len(np.unique(stored['out/uint16_tile16']))
+    # the untiled path gives the same integers up to a flipped rounding
+    whole = restore_image(model, noise16)
+    assert whole.dtype == np.uint16
+    assert np.abs(whole.astype(int) - out16).max() <= 1
+    # a caller's array is filled in place and returned
+    canvas = np.zeros_like(photo)
+    assert restore_image(model, photo, tile=24, tile_overlap=12, out=canvas) is canvas
+    np.testing.assert_array_equal(canvas, out8)
+    with pytest.raises(TypeError, match='out_dtype'):
+        restore_image(model, photo, out_dtype=np.int32)
+    with pytest.raises(ValueError, match='shape'):
+        restore_image(model, photo, tile=24, tile_overlap=12, out=np.zeros((5, 5, 3), np.uint8))
+
+
+def test_progress_bar_counts_tiles(fixture_models, capsys):
+    stored, models = fixture_models
+    restore_image(models['div1'], stored['in/photo'], tile=24, tile_overlap=12, progress=True)
+    err = capsys.readouterr().err
+    # 61 x 50, tile 24, overlap 12: stride 12, ceil((61 - 12) / 12) = 5 rows and
+    # ceil((50 - 12) / 12) = 4 columns of tiles
+    assert 'tiles' in err and '20/20' in err and 'MP/s' in err
+    restore_image(models['div1'], stored['in/photo'], tile=24, tile_overlap=12)
+    assert capsys.readouterr().err == ''  # small images: no bar by default
 
 
 if __name__ == '__main__' and '--write-fixture' in sys.argv:
