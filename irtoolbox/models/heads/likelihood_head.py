@@ -1,0 +1,156 @@
+"""DL-Net's likelihood head (Guo et al., "Deep Likelihood Network for Image
+Restoration with Multiple Degradation Levels", Sec. III-C, Eq. 4-5, Fig. 2b).
+
+The reference network is f = h o g; the backbone is g and returns z0 = g(y);
+this head holds h (:class:`ImageOutputLayer`) and refines z by K - 1 steps of
+Adam on the fidelity of Eq. 4,
+
+    L(z) = sum_i ||(W_i h(z_i))↓t - y_i||^2 / (2 sigma_i^2) / N,
+
+each image's term divided by its number of observed entries (the released
+code; see :mod:`.observation_model`, which builds W, t, sigma per sample from
+its recorded degradation). With g_k = dL/dz at z_{k-1} (Eq. 5):
+
+    m_k = b1 m_{k-1} + (1 - b1) g_k,     v_k = b2 v_{k-1} + (1 - b2) g_k^2,
+    m^_k = m_k / (1 - b1^k),             v^_k = v_k / (1 - b2^k),
+    z_k = z_{k-1} - gamma m^_k / sqrt(max(v^_k, 1e-16)).
+
+Eq. 5 prints the bias correction as ``1 - beta`` (no power k); the released
+code and Adam use ``1 - beta^k``, as here. The output is h(z_{K-1}): the
+K-th gradient would only update a z nobody reads, so K = 1 is exactly the
+reference network and the first step moves z by ``-gamma sign(g_1)``.
+
+Training unrolls the loop with ``create_graph=True`` (second-order gradients
+through h only: g runs once); inference detaches each update. The loop runs
+under ``torch.enable_grad()``, so it refines even when the caller is inside
+``torch.no_grad()`` (the Runner's val/test loops). The head has no parameters
+of its own beyond h, which is the reference network's last layer.
+
+Without data samples (``model.forward_tensor(t)`` of ``irtoolbox.apis``) or
+without recorded degradations, W is unknown: the head returns h(z0) (K = 1,
+the reference network) and warns once; ``on_missing='error'`` raises instead.
+"""
+import warnings
+from typing import Any, Optional, Sequence, Tuple
+
+import torch
+from mmengine.model import BaseModule
+
+from irtoolbox.registry import MODELS
+
+from .observation_model import ObservationModel, has_degradation
+
+
+@MODELS.register_module()
+class LikelihoodHead(BaseModule):
+    """h(z) with K - 1 recursive Adam updates of z on the per-sample likelihood.
+
+    Args:
+        output_layer: config of h (an :class:`ImageOutputLayer` by default type).
+            Required.
+        num_steps: K, the number of forward passes of h. Default: 5.
+        step_size: gamma, Adam's learning rate on z (1e-3 inpainting, 1e-2
+            interpolation in the paper). Default: 1e-3.
+        betas: Adam's (beta1, beta2). Default: (0.9, 0.999).
+        v_floor: the floor of v^ under the square root. Default: 1e-16.
+        paste_observed: at inference, return ``M y + (1 - M) x`` for mask
+            degradations (Tables VI-VII, XI). Default: False.
+        on_missing: ``'plain'`` (K = 1 with a warning) or ``'error'`` when a
+            batch comes without recorded degradations. Default: ``'plain'``.
+        init_cfg: mmengine initialisation config. Default: None.
+    """
+
+    needs_data_samples = True
+
+    def __init__(self, output_layer: dict, num_steps: int = 5, step_size: float = 1e-3,
+                 betas: Tuple[float, float] = (0.9, 0.999), v_floor: float = 1e-16,
+                 paste_observed: bool = False, on_missing: str = 'plain',
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if int(num_steps) < 1:
+            raise ValueError(f'LikelihoodHead: num_steps (K) must be >= 1, got {num_steps}')
+        if on_missing not in ('plain', 'error'):
+            raise ValueError(f"LikelihoodHead: on_missing must be 'plain' or 'error', "
+                             f'got {on_missing!r}')
+        cfg = dict(output_layer)
+        cfg.setdefault('type', 'ImageOutputLayer')
+        self.output_layer = MODELS.build(cfg)
+        self.num_steps = int(num_steps)
+        self.step_size = float(step_size)
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.v_floor = float(v_floor)
+        self.paste_observed = bool(paste_observed)
+        self.on_missing = on_missing
+        self.out_channels = getattr(self.output_layer, 'out_channels', None)
+        self._warned = False
+
+    def h(self, z: torch.Tensor, inputs: Optional[torch.Tensor]) -> torch.Tensor:
+        """The sub-network h (activation, conv, [bicubic skip of the input])."""
+        return self.output_layer(z, inputs)
+
+    def observation(self, inputs: Optional[torch.Tensor],
+                    data_samples: Optional[Sequence[Any]]) -> Optional[ObservationModel]:
+        """The batch's W (None when the samples carry no recorded degradation)."""
+        if inputs is not None and data_samples and all(has_degradation(s) for s in data_samples):
+            return ObservationModel(data_samples, inputs)
+        if self.num_steps > 1:
+            if self.on_missing == 'error':
+                raise ValueError('LikelihoodHead: the batch has no recorded degradation_params '
+                                 '(needed for W); run it through Degrade or set '
+                                 "on_missing='plain' for the reference network's output")
+            if not self._warned:
+                warnings.warn('LikelihoodHead: no recorded degradations in the batch, so no '
+                              'likelihood: returning the reference network output (K = 1)')
+                self._warned = True
+        return None
+
+    def refine(self, z0: torch.Tensor, inputs: torch.Tensor,
+               observation: ObservationModel) -> torch.Tensor:
+        """z_{K-1}: K - 1 Adam steps on the fidelity from z0 (Eq. 4-5)."""
+        unrolled = self.training  # second order through the unroll only in training
+        beta1, beta2 = self.betas
+        with torch.enable_grad():
+            z = z0 if unrolled and z0.requires_grad else z0.detach().requires_grad_(True)
+            m = torch.zeros_like(z)
+            v = torch.zeros_like(z)
+            for k in range(1, self.num_steps):
+                likelihood = observation.fidelity(self.h(z, inputs))
+                grad, = torch.autograd.grad(likelihood, z, create_graph=unrolled)
+                m = beta1 * m + (1 - beta1) * grad
+                v = beta2 * v + (1 - beta2) * grad * grad
+                m_hat = m / (1 - beta1 ** k)
+                v_hat = v / (1 - beta2 ** k)
+                z = z - self.step_size * m_hat / torch.sqrt(v_hat.clamp(min=self.v_floor))
+                if not unrolled:
+                    z = z.detach().requires_grad_(True)
+        return z if unrolled else z.detach()
+
+    def forward(self, features: torch.Tensor, inputs: Optional[torch.Tensor] = None,
+                data_samples: Optional[Sequence[Any]] = None) -> torch.Tensor:
+        """features: ``N x C_z x h x w`` z0 = g(y), before its activation;
+        inputs: ``N x C x H x W`` normalised, padded degraded batch y;
+        data_samples: the batch's samples with ``degradation_params``.
+
+        Returns: ``N x C x sH x sW`` restoration h(z_{K-1}), normalised like the inputs.
+        """
+        observation = self.observation(inputs, data_samples) if self.num_steps > 1 or (
+            self.paste_observed and not self.training) else None
+        z = features
+        if observation is not None and self.num_steps > 1:
+            z = self.refine(features, inputs, observation)
+        out = self.h(z, inputs)
+        if self.paste_observed and not self.training and observation is not None:
+            out = self.paste(out, observation)
+        return out
+
+    @staticmethod
+    def paste(out: torch.Tensor, observation: ObservationModel) -> torch.Tensor:
+        """``M y + (1 - M) x`` on the unpadded region (mask degradations only)."""
+        mask = observation.observed_mask()
+        if mask is None:
+            raise ValueError('LikelihoodHead(paste_observed=True) needs mask degradations '
+                             '(BoxMask / BernoulliMask) in every sample')
+        h, w = observation.in_hw
+        out = out.clone()
+        out[..., :h, :w] = mask * observation.y + (1 - mask) * out[..., :h, :w]
+        return out

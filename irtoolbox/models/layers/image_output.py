@@ -1,0 +1,123 @@
+"""The output sub-network h of DL-Net (Guo et al., "Deep Likelihood Network for
+Image Restoration with Multiple Degradation Levels", Sec. III-C, Fig. 2).
+
+The reference network is split as f = h o g: g (a backbone) ends at z, the
+last hidden representation before its activation, and h is that activation
+followed by one convolution or transposed convolution to the image. Where a
+backbone has a global skip (the SISR backbones of Sec. IV-E work at low
+resolution and add a bicubic upscaling of their input), the skip is part of h,
+so that h(z) is the whole image the likelihood compares with y.
+
+The same module is the last layer of a backbone used alone
+(``with_output_layer=True``) and the h of :class:`LikelihoodHead`, so a
+checkpoint of one loads into the other.
+"""
+from typing import Optional
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmcv.cnn import build_activation_layer
+from mmengine.model import BaseModule
+
+from irtoolbox.degradations.downsample import resize_matrix
+from irtoolbox.registry import MODELS
+
+
+def bicubic_upscale(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """MATLAB ``imresize(x, scale)`` (bicubic, the matrices of the data pipeline).
+
+    x: ``N x C x H x W``. Returns ``N x C x sH x sW``; identity for ``scale`` 1.
+    """
+    if scale == 1:
+        return x
+    h, w = x.shape[-2:]
+    rh, rw = (torch.as_tensor(np.array(resize_matrix(n, n * scale, float(scale))),
+                              dtype=x.dtype, device=x.device) for n in (h, w))
+    return torch.einsum('oh,nchw,pw->ncop', rh, x, rw)
+
+
+@MODELS.register_module()
+class ImageOutputLayer(BaseModule):
+    """h(z) = conv(act(z)) [+ bicubic_up(y)] [then out_act].
+
+    Args:
+        in_channels: channels of z. Required.
+        out_channels: image channels. Default: 3.
+        act_cfg: the activation that opens h (the one z is taken before).
+            Default: ``dict(type='ReLU')``.
+        conv_type: ``'deconv'`` (transposed conv) or ``'conv'``. Default: ``'deconv'``.
+        kernel_size: kernel side. Default: 4.
+        stride: stride (the upscaling factor of a transposed conv). Default: 2.
+        padding: padding. Default: 1.
+        output_padding: extra output rows/columns of a transposed conv. Default: 0.
+        bias: give the conv a bias (the released DL-Net code has none). Default: False.
+        global_skip: ``None`` or ``'bicubic'``: add the bicubic upscaling of the
+            network input (by ``stride`` for a transposed conv, 1 otherwise). Default: None.
+        out_act_cfg: activation after everything (e.g. the Tanh of pix2pix's
+            U-Net). Default: None.
+        init_cfg: mmengine initialisation config. Default: None (MSRA normal,
+            the paper's initialisation of (up-)convolutional layers).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int = 3, act_cfg: Optional[dict] = None,
+                 conv_type: str = 'deconv', kernel_size: int = 4, stride: int = 2,
+                 padding: int = 1, output_padding: int = 0, bias: bool = False,
+                 global_skip: Optional[str] = None, out_act_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if conv_type not in ('deconv', 'conv'):
+            raise ValueError(f"ImageOutputLayer: conv_type must be 'deconv' or 'conv', "
+                             f'got {conv_type!r}')
+        if global_skip not in (None, 'bicubic'):
+            raise ValueError(f"ImageOutputLayer: global_skip must be None or 'bicubic', "
+                             f'got {global_skip!r}')
+        self.act = build_activation_layer(act_cfg or dict(type='ReLU'))
+        if conv_type == 'deconv':
+            self.conv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride,
+                                           padding, output_padding=output_padding, bias=bias)
+            self.scale = int(stride)
+        else:
+            self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
+                                  bias=bias)
+            self.scale = 1
+        self.global_skip = global_skip
+        self.out_act = build_activation_layer(out_act_cfg) if out_act_cfg else None
+        self.out_channels = out_channels
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.init_cfg is None:
+            nn.init.kaiming_normal_(self.conv.weight, mode='fan_out', nonlinearity='relu')
+            if self.conv.bias is not None:
+                nn.init.zeros_(self.conv.bias)
+
+    def forward(self, z: torch.Tensor, inputs: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """z: ``N x C_z x h x w`` features (before the activation); inputs: the
+        ``N x C x H x W`` network input, needed only with ``global_skip``.
+
+        Returns: ``N x out_channels x H' x W'`` image in the model's normalised range.
+        """
+        out = self.conv(self.act(z))
+        if self.global_skip == 'bicubic':
+            if inputs is None:
+                raise ValueError('ImageOutputLayer(global_skip=bicubic) needs the network input')
+            skip = bicubic_upscale(inputs, self.scale)
+            out = out + skip[..., :out.shape[-2], :out.shape[-1]]
+        if self.out_act is not None:
+            out = self.out_act(out)
+        return out
+
+
+def sisr_output_layer_cfg(in_channels: int, out_channels: int, scale: int,
+                          act_cfg: dict, kernel_size: int = 17) -> dict:
+    """h of the low-resolution SISR backbones (Sec. IV-E, IDN's reconstruction):
+    act, a ``kernel_size`` transposed conv of stride ``scale`` to exactly
+    ``scale`` times the input size, plus the bicubic upscaling of the input."""
+    if kernel_size % 2 == 0:
+        raise ValueError(f'sisr_output_layer_cfg: kernel_size must be odd, got {kernel_size}')
+    # (H - 1) s - 2p + k + op = s H  with IDN's p = (k - 1) / 2, so op = s - 1.
+    return dict(type='ImageOutputLayer', in_channels=in_channels, out_channels=out_channels,
+                act_cfg=act_cfg, conv_type='deconv', kernel_size=kernel_size, stride=scale,
+                padding=(kernel_size - 1) // 2, output_padding=scale - 1,
+                global_skip='bicubic')
