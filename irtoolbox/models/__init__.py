@@ -1,2 +1,12 @@
 """Models: importing this registers every model part in ``MODELS``."""
-from . import backbones, data_preprocessors, discriminators, heads, layers, losses, necks, restorers  # noqa: F401
+from . import (  # noqa: F401
+    backbones,
+    data_preprocessors,
+    density,
+    discriminators,
+    heads,
+    layers,
+    losses,
+    necks,
+    restorers,
+)
