@@ -75,6 +75,24 @@ PART_CONFIGS = {
     'FDFABlock': dict(
         cfg=dict(type='FDFABlock', in_channels=4, num_fd_layers=2, ca_reduction=2),
         input=(2, 4, 6, 6), output=(2, 4, 6, 6)),
+    # DL-Net (backbones split at z, h, the likelihood head reading the batch)
+    'ContextEncoderAE': dict(
+        cfg=dict(type='ContextEncoderAE', channels=(4, 4, 4, 4), image_size=32),
+        input=(2, 3, 32, 32), output=(2, 3, 32, 32)),
+    'VDSR': dict(cfg=dict(type='VDSR', mid_channels=4, num_layers=3, out_kernel_size=3),
+                 input=(2, 1, 6, 6), output=(2, 1, 12, 12)),
+    'DRRN': dict(cfg=dict(type='DRRN', mid_channels=4, num_units=3, fuse_channels=4,
+                          out_kernel_size=3), input=(2, 1, 6, 6), output=(2, 1, 12, 12)),
+    'IDN': dict(cfg=dict(type='IDN', mid_channels=8, distill_channels=2, num_blocks=1, groups=2,
+                         out_kernel_size=3), input=(2, 1, 6, 6), output=(2, 1, 12, 12)),
+    'ImageOutputLayer': dict(cfg=dict(type='ImageOutputLayer', in_channels=4),
+                             input=(2, 4, 4, 4), output=(2, 3, 8, 8)),
+    'LikelihoodHead': dict(
+        cfg=dict(type='LikelihoodHead', output_layer=dict(in_channels=4), num_steps=3),
+        input=lambda: (torch.randn(2, 4, 4, 4, requires_grad=True), torch.randn(2, 3, 8, 8),
+                       [RestorationDataSample(metainfo=dict(degradation_params=dict(
+                           name='BernoulliMask', drop=0.5, seed=i))) for i in range(2)]),
+        output=(2, 3, 8, 8)),
     # discriminators
     'PatchDiscriminator': dict(
         cfg=dict(type='PatchDiscriminator', in_channels=6, base_channels=4, num_layers=2),
