@@ -61,6 +61,9 @@ PART_CONFIGS = {
     'ResidualCNN': dict(
         cfg=dict(type='ResidualCNN', mid_channels=4, num_blocks=1),
         input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
+    'FDRNet': dict(
+        cfg=dict(type='FDRNet', mid_channels=4, num_phases=2, num_fd_layers=2, ca_reduction=2),
+        input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
     # plugins and layers
     'InfoAccum': dict(
         cfg=dict(type='InfoAccum', in_channels=3, num_layers=2, growth=2),

@@ -2,10 +2,11 @@
 from .context_encoder import ContextEncoderAE
 from .drrn import DRRN
 from .en_decoder import EnDecoder
+from .fdrnet import FDRNet
 from .idn import IDN
 from .residual_cnn import ResidualCNN
 from .restormer import Restormer
 from .unet import UNetGenerator
 from .vdsr import VDSR
 
-__all__ = ['ContextEncoderAE', 'DRRN', 'IDN', 'VDSR', 'EnDecoder', 'ResidualCNN', 'Restormer', 'UNetGenerator']
+__all__ = ['ContextEncoderAE', 'DRRN', 'IDN', 'VDSR', 'EnDecoder', 'FDRNet', 'ResidualCNN', 'Restormer', 'UNetGenerator']

@@ -31,7 +31,7 @@ from typing import List, Optional
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleList, Sequential
 
 from irtoolbox.registry import MODELS
 
@@ -64,7 +64,7 @@ def res_blocks(channels: int, num_blocks: int, act_cfg: Optional[dict]) -> nn.Mo
     """``num_blocks`` ResBlocks in sequence (Identity for 0)."""
     if num_blocks < 0:
         raise ValueError(f'the number of ResBlocks must be >= 0, got {num_blocks}')
-    return nn.Sequential(*[ResBlock(channels, act_cfg) for _ in range(num_blocks)])
+    return Sequential(*[ResBlock(channels, act_cfg) for _ in range(num_blocks)])
 
 
 class FDLayer(BaseModule):
@@ -154,10 +154,10 @@ class FDFABlock(BaseModule):
             raise ValueError(f'FDFABlock: num_fd_layers must be >= 1, got {num_fd_layers}')
         channels = in_channels if channels is None else channels
         self.share_norm = bool(share_norm)
-        self.fd_layers = nn.ModuleList(
+        self.fd_layers = ModuleList(
             FDLayer(in_channels if i == 0 else channels, channels, fd_kernel_size)
             for i in range(num_fd_layers))
-        self.fa_layers = nn.ModuleList(
+        self.fa_layers = ModuleList(
             FALayer(channels, num_process_blocks, ca_reduction, own_norm=not share_norm,
                     act_cfg=act_cfg) for _ in range(num_fd_layers))
         self.out_channels = channels

@@ -75,7 +75,6 @@ class NonNegativeParameter(nn.Module):
         self.minimum = float(minimum)
         self.pedestal = float(pedestal)
         self.bound = math.sqrt(self.minimum + self.pedestal)
-        # Allocated at the bound; init_weights() of the owner sets real values.
         self.stored = nn.Parameter(torch.full(shape, self.bound))
 
     def set_value(self, value: torch.Tensor) -> None:
@@ -116,12 +115,21 @@ class GDN(BaseModule):
         self.beta = NonNegativeParameter((channels,), minimum=beta_min)
         self.gamma = NonNegativeParameter((channels, channels), minimum=0.0)
         self.out_channels = channels  # protocol attribute
+        # Allocated at the initial values (cheap, like nn.Conv2d's own reset): a
+        # parent that never calls init_weights() (e.g. a backbone whose init only
+        # walks its convolutions) must not leave b at its bound 1e-6, which would
+        # scale the output by 1000.
+        self.reset_parameters()
 
-    def init_weights(self) -> None:
+    def reset_parameters(self) -> None:
         """``b = init_beta``, ``w = init_gamma * I`` (the GDN initialisation)."""
-        super().init_weights()
         self.beta.set_value(torch.full((self.channels,), self.init_beta))
         self.gamma.set_value(self.init_gamma * torch.eye(self.channels))
+
+    def init_weights(self) -> None:
+        """Reset to the GDN initialisation, then apply ``init_cfg`` (e.g. pretrained)."""
+        self.reset_parameters()
+        super().init_weights()
 
     def norm(self, x: torch.Tensor) -> torch.Tensor:
         """``norm_i = b_i + sum_j w[i, j] x_j^2`` of ``N x C x H x W`` features (> 0)."""
