@@ -7,6 +7,6 @@ _base_ = [
 ]
 
 model = dict(backbone=dict(_delete_=True, type='EnDecoder', in_channels=3, out_channels=3,
-                            depth=8, base_channels=64, norm='batch'))
+                            depth=8, base_channels=64, norm_cfg=dict(type='BN')))
 train_cfg = dict(max_iters=140000, val_interval=7000)
 default_hooks = dict(checkpoint=dict(interval=7000))

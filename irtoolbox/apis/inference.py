@@ -31,6 +31,7 @@ from irtoolbox.apis.image_streams import (
     release_all,
 )
 from irtoolbox.apis.tiling import kept_part, pad_to_divisor, tile_grid
+from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file, safe_checkpointing
 from irtoolbox.utils.image_conventions import check_channel_order
@@ -260,7 +261,7 @@ def _restore_whole(model: torch.nn.Module, src: Any, src_order: str, to_color: b
                    output: _Output) -> None:
     """The untiled path: the whole image through the model at once."""
     pre = model.data_preprocessor
-    scale = int(getattr(model, 'scale', 1))
+    scale = int(part_attribute(model, 'scale'))
     x = torch.from_numpy(_tile_to_float(src.array, src_order, to_color)).permute(2, 0, 1)[None]
     x = x.to(_model_device(model))
     height, width = x.shape[-2:]
@@ -279,8 +280,8 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     tile: the result is bit-identical to converting the whole image.
     """
     pre = model.data_preprocessor
-    scale = int(getattr(model, 'scale', 1))
-    divisor = int(getattr(pre, 'pad_size_divisor', getattr(model, 'size_divisor', 1)))
+    scale = int(part_attribute(model, 'scale'))
+    divisor = int(getattr(pre, 'pad_size_divisor', part_attribute(model, 'size_divisor')))
     pad_mode = getattr(pre, 'pad_mode', 'reflect')
     device = _model_device(model)
     mean, std = pre.mean.cpu(), pre.std.cpu()

@@ -8,5 +8,6 @@ from . import (  # noqa: F401
     layers,
     losses,
     necks,
+    plugins,
     restorers,
 )

@@ -68,7 +68,25 @@ def diff(expected, actual, where='') -> list:
 # config of one file and returns what it must be now.
 # ---------------------------------------------------------------------------
 
-EXPECTED_CHANGES = []  # (predicate on the config path, change, reason)
+def _norm_cfg_and_named_losses(cfg: dict) -> dict:
+    """House style (issue 8, item 1): ``norm='batch'|'instance'|'none'`` became mmcv's
+    ``norm_cfg`` (pix2pix's names written out here), and GANRestorer's ``pixel_loss``
+    became the entry ``pixel`` of its named ``losses`` (logged ``loss_pixel``)."""
+    norms = {'batch': {'type': 'BN'}, 'instance': {'type': 'IN'}, 'none': None}
+    model = cfg.get('model', {})
+    for part in ('backbone', 'discriminator'):
+        if isinstance(model.get(part), dict) and 'norm' in model[part]:
+            model[part]['norm_cfg'] = norms[model[part].pop('norm')]
+    if 'pixel_loss' in model:
+        model['losses'] = {'pixel': model.pop('pixel_loss')}
+    return cfg
+
+
+# (which configs, change, reason)
+EXPECTED_CHANGES = [
+    (lambda path: True, _norm_cfg_and_named_losses,
+     'parts take norm_cfg; GANRestorer takes losses=dict(pixel=...) instead of pixel_loss'),
+]
 
 with open(RECORD) as f:
     _RECORD = json.load(f)

@@ -24,7 +24,7 @@ def test_endecoder_depth_shapes(depth):
 def test_endecoder_has_no_skip():
     """A change confined to one bottleneck-sized block of the input changes the output only
     through the bottleneck: zeroing the bottleneck must make the output input-independent."""
-    net = EnDecoder(depth=2, base_channels=4, norm='none').eval()
+    net = EnDecoder(depth=2, base_channels=4, norm_cfg=None).eval()
     net.encoders[-1].register_forward_hook(lambda m, i, o: torch.zeros_like(o))
     with torch.no_grad():
         a, b = net(torch.rand(1, 3, 16, 16)), net(torch.rand(1, 3, 16, 16))

@@ -7,9 +7,11 @@ already-updated D. Exact agreement shows that each optimizer moved only its own
 network, by its own gradient.
 """
 import copy
+import os.path as osp
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.optim import build_optim_wrapper as mmengine_build_optim_wrapper
 from mmengine.registry import DefaultScope
 
@@ -24,17 +26,18 @@ def build_optim_wrapper(model, cfg):
 
 
 LR_G, LR_D, LAMBDA = 0.05, 0.02, 100.0
+DEMO_GAN_CONFIG = 'infoaccum_unet5-c16-ia15k2-subpix-lsgan_1xb2-200it_demo-blur-noise-jpeg.py'
 
 
 def _model(**kwargs):
     torch.manual_seed(0)
     return MODELS.build(dict(
         type='GANRestorer',
-        backbone=dict(type='UNetGenerator', depth=3, base_channels=4, norm='none'),
+        backbone=dict(type='UNetGenerator', depth=3, base_channels=4, norm_cfg=None),
         discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=2,
-                           norm='none'),
+                           norm_cfg=None),
         gan_loss=dict(type='GANLoss', gan_type='lsgan'),
-        pixel_loss=dict(type='L1Loss', loss_weight=LAMBDA), **kwargs))
+        losses=dict(pixel=dict(type='L1Loss', loss_weight=LAMBDA)), **kwargs))
 
 
 def _wrappers(model):
@@ -112,23 +115,83 @@ def test_predict_crops_padding_and_is_in_unit_range():
     assert 0 <= out[0].pred_img.min() and out[0].pred_img.max() <= 1
 
 
-def test_generator_pretrained_from_restorer_checkpoint(tmp_path):
-    torch.manual_seed(5)
+def _recon_checkpoint(tmp_path, seed=5):
+    """A Restorer checkpoint with a generator-shaped backbone (what Section V pre-trains)."""
+    torch.manual_seed(seed)
     restorer = MODELS.build(dict(
         type='Restorer', backbone=dict(type='UNetGenerator', depth=3, base_channels=4,
-                                       norm='none'),
+                                       norm_cfg=None),
         losses=dict(l1=dict(type='L1Loss'))))
     path = str(tmp_path / 'recon.pth')
     torch.save(dict(meta=dict(iter=10), state_dict=restorer.state_dict()), path)
+    return path, restorer.backbone.state_dict()
+
+
+class _CountingLoader:
+    """The real checkpoint loader, counting its calls (how often the file is read)."""
+
+    def __init__(self, monkeypatch):
+        from irtoolbox.models.restorers import gan_restorer
+        self.real, self.calls = gan_restorer.load_checkpoint_file, 0
+        monkeypatch.setattr(gan_restorer, 'load_checkpoint_file', self)
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.real(*args, **kwargs)
+
+
+def test_generator_pretrained_is_loaded_once_in_init_weights(tmp_path, monkeypatch):
+    path, expected = _recon_checkpoint(tmp_path)
+    loader = _CountingLoader(monkeypatch)
     model = _model(generator_pretrained=path)
-    model.init_weights()  # what the Runner does before training: must not erase them
-    for got, exp in zip(model.backbone.state_dict().values(),
-                        restorer.backbone.state_dict().values()):
+    assert loader.calls == 0  # building does not read the file
+    assert not all(torch.equal(a, b) for a, b in zip(model.backbone.state_dict().values(),
+                                                     expected.values()))
+    model.init_weights()  # what the Runner does before training
+    assert loader.calls == 1
+    for got, exp in zip(model.backbone.state_dict().values(), expected.values()):
+        assert torch.equal(got, exp)  # G's random init came first, the checkpoint last
+    model.init_weights()  # a second call only warns (mmengine): nothing re-read or re-drawn
+    assert loader.calls == 1
+    for got, exp in zip(model.backbone.state_dict().values(), expected.values()):
         assert torch.equal(got, exp)
 
     torch.save(dict(state_dict={'head.w': torch.zeros(1)}), path)
     with pytest.raises(KeyError, match='no .backbone'):
-        _model(generator_pretrained=path)
+        _model(generator_pretrained=path).init_weights()
+
+
+def test_generator_pretrained_after_runner_train_setup(tmp_path, monkeypatch, demo_data):
+    """A real Runner: after its setup and one iteration at learning rate 0, G holds
+    the checkpoint's weights and the file was read once."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    path, expected = _recon_checkpoint(tmp_path)
+    loader = _CountingLoader(monkeypatch)
+    demo = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'infoaccum', DEMO_GAN_CONFIG))
+    train_dataloader = demo.train_dataloader
+    train_dataloader.dataset.data_root = str(demo_data)
+    adam_lr0 = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=0.0))
+    runner = Runner(
+        model=dict(type='GANRestorer', generator_pretrained=path,
+                   backbone=dict(type='UNetGenerator', depth=3, base_channels=4,
+                                 norm_cfg=None),
+                   discriminator=dict(type='PatchDiscriminator', base_channels=4,
+                                      num_layers=1)),
+        work_dir=str(tmp_path / 'work'), default_scope='irtoolbox',
+        train_dataloader=train_dataloader,
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=1),
+        optim_wrapper=dict(constructor='MultiOptimWrapperConstructor',
+                           generator=adam_lr0, discriminator=adam_lr0),
+        default_hooks=dict(checkpoint=None), randomness=dict(seed=0))
+    assert loader.calls == 0
+    runner.train()
+    assert loader.calls == 1
+    params = dict(runner.model.backbone.named_parameters())
+    assert params
+    for name, value in params.items():  # Adam at lr 0 leaves the loaded parameters
+        assert torch.equal(value.detach(), expected[name]), name
 
 
 def test_multi_optim_constructor_shared_keys_and_unknown_part():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from irtoolbox.models.necks.info_accum import InfoAccum
+from irtoolbox.models.plugins.info_accum import InfoAccum
 
 
 @pytest.mark.parametrize('c0,k,layers', [(3, 4, 15), (8, 2, 3), (1, 1, 1)])

@@ -12,7 +12,7 @@ def test_five_convs_and_30x30_map():
 
 
 def test_receptive_field_is_70():
-    net = PatchDiscriminator(in_channels=1, base_channels=2, norm='none')
+    net = PatchDiscriminator(in_channels=1, base_channels=2, norm_cfg=None)
     with torch.no_grad():  # positive weights: no cancellation shrinks the support
         for p in net.parameters():
             p.copy_(torch.rand_like(p) + 0.1)
@@ -26,6 +26,7 @@ def test_receptive_field_is_70():
 
 def test_pix2pix_normal_init():
     net = PatchDiscriminator(in_channels=6, base_channels=64)
+    net.init_weights()  # what the Runner calls; building alone keeps PyTorch's init
     big = [m for m in net.modules() if isinstance(m, nn.Conv2d)][3]  # 256 -> 512, 2M weights
     assert abs(big.weight.std().item() - 0.02) < 1e-3 and abs(big.weight.mean().item()) < 1e-3
     bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]

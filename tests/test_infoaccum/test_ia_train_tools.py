@@ -71,7 +71,7 @@ def _check_run(work_dir):
         records = [json.loads(line) for line in f if line.strip()]
     train = [r for r in records if 'loss_g' in r]
     assert train and all(np.isfinite(r[k]) for r in train
-                         for k in ('loss_d_real', 'loss_d_fake', 'loss_g_gan', 'loss_g_pixel'))
+                         for k in ('loss_d_real', 'loss_d_fake', 'loss_g_gan', 'loss_pixel'))
     assert any('PSNR' in r for r in records), 'validation wrote no PSNR'
     ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=False)
     # one optimizer state per network

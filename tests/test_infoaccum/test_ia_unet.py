@@ -94,5 +94,5 @@ def test_input_position_and_bad_inputs():
         UNetGenerator(depth=3, plugins=[dict(cfg=dict(type='InfoAccum'), position='enc4')])
     with pytest.raises(ValueError, match='multiples of 8'):
         net(torch.rand(1, 3, 20, 24))
-    with pytest.raises(ValueError, match='norm must be one of'):
-        UNetGenerator(norm='group')
+    with pytest.raises(ValueError, match="UNetGenerator: cannot build norm_cfg=.*'Group'"):
+        UNetGenerator(norm_cfg=dict(type='Group'))

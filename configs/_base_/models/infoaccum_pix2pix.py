@@ -5,11 +5,12 @@
 model = dict(
     type='GANRestorer',
     backbone=dict(type='UNetGenerator', in_channels=3, out_channels=3, depth=8,
-                  base_channels=64, norm='batch', use_dropout=True, upsample='deconv'),
+                  base_channels=64, norm_cfg=dict(type='BN'), use_dropout=True,
+                  upsample='deconv'),
     discriminator=dict(type='PatchDiscriminator', in_channels=6, base_channels=64,
-                       num_layers=3, norm='batch'),
+                       num_layers=3, norm_cfg=dict(type='BN')),
     gan_loss=dict(type='GANLoss', gan_type='vanilla', real_label=1.0, fake_label=0.0),
-    pixel_loss=dict(type='L1Loss', loss_weight=100.0),
+    losses=dict(pixel=dict(type='L1Loss', loss_weight=100.0)),  # lambda = 100, logged loss_pixel
     # [-1, 1] images for the Tanh generator; padding to the U-Net's 2**depth.
     data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
 )

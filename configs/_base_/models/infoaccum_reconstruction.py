@@ -5,7 +5,8 @@
 model = dict(
     type='Restorer',
     backbone=dict(type='UNetGenerator', in_channels=3, out_channels=3, depth=5,
-                  base_channels=64, norm='batch', use_dropout=False, upsample='deconv'),
+                  base_channels=64, norm_cfg=dict(type='BN'), use_dropout=False,
+                  upsample='deconv'),
     losses=dict(mse=dict(type='MSELoss', loss_weight=1.0)),
     data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
 )

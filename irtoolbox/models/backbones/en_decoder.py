@@ -15,45 +15,63 @@ The paper gives no more detail; our layout mirrors the U-Net's widths
 - decoder level 1: nearest Upsample(2) -> Conv3x3 to the output channels -> Tanh.
 
 All information passes through the ``c_N x H/2^N x W/2^N`` bottleneck.
-``plugins`` work as in ``UNetGenerator`` (before encoder level k).
+``plugins`` work as in ``UNetGenerator`` (before encoder level k); weights get
+pix2pix's N(0, 0.02) init in ``init_weights``, as the U-Net it is compared with.
 """
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
-from irtoolbox.models.layers.backbone_plugins import build_plugin_stack, group_plugins
 from irtoolbox.models.layers.pix2pix_layers import (
+    PIX2PIX_DOWN_ACT_CFG,
+    PIX2PIX_NORM_CFG,
+    PIX2PIX_UP_ACT_CFG,
+    Pix2PixInitModule,
+    act_layer,
     check_depth,
     check_divisible,
+    conv_bias,
     level_channels,
-    make_norm,
-    pix2pix_normal_init,
+    norm_layer,
 )
+from irtoolbox.models.plugins.plugin_stack import build_plugin_stack, group_plugins
 from irtoolbox.registry import MODELS
 
 
 @MODELS.register_module()
-class EnDecoder(nn.Module):
+class EnDecoder(Pix2PixInitModule):
     """Skip-free encoder-decoder of ``depth`` levels (max-pool down, nearest up).
 
     Args:
-        in_channels, out_channels: image channels.
-        depth: number of down/up-sampling levels (1..8).
-        base_channels: channels of level 1.
-        norm: 'batch', 'instance' or 'none'.
+        in_channels: image channels of the input. Default: 3.
+        out_channels: image channels of the output. Default: 3.
+        depth: number of down/up-sampling levels (1..8). Default: 4.
+        base_channels: channels of level 1. Default: 64.
+        norm_cfg: mmcv norm config after each inner convolution (``None``: no
+            norm). Default: ``dict(type='BN')``.
+        down_act_cfg: activation of each encoder level.
+            Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
+        up_act_cfg: activation of each inner decoder level.
+            Default: ``dict(type='ReLU')``.
         plugins: ``[dict(cfg=module cfg, position='input'|'enc1'..'encN')]``.
+            Default: None (no plugins).
+        init_cfg: mmengine init config replacing the N(0, 0.02) init.
+            Default: None.
     """
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 4,
-                 base_channels: int = 64, norm: str = 'batch',
-                 plugins: Optional[Sequence[dict]] = None) -> None:
-        super().__init__()
+                 base_channels: int = 64, norm_cfg: Optional[Mapping] = PIX2PIX_NORM_CFG,
+                 down_act_cfg: Optional[Mapping] = PIX2PIX_DOWN_ACT_CFG,
+                 up_act_cfg: Optional[Mapping] = PIX2PIX_UP_ACT_CFG,
+                 plugins: Optional[Sequence[dict]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         check_depth(depth, 'EnDecoder')
-        make_norm(norm, 1)
         self.depth = depth
         self.size_divisor = 2 ** depth
-        bias = norm != 'batch'
+        self.out_channels = out_channels
+        bias = conv_bias(norm_cfg, 'EnDecoder')
         grouped = group_plugins(plugins, depth, 'EnDecoder')
         self.plugins, self.encoders = nn.ModuleList(), nn.ModuleList()
         channels = in_channels
@@ -62,8 +80,9 @@ class EnDecoder(nn.Module):
             c_k = level_channels(k, base_channels)
             self.plugins.append(plugin)
             self.encoders.append(nn.Sequential(
-                nn.Conv2d(channels, c_k, 3, padding=1, bias=bias), make_norm(norm, c_k),
-                nn.LeakyReLU(0.2), nn.MaxPool2d(2)))
+                nn.Conv2d(channels, c_k, 3, padding=1, bias=bias),
+                norm_layer(norm_cfg, c_k, 'EnDecoder'), act_layer(down_act_cfg, 'EnDecoder'),
+                nn.MaxPool2d(2)))
             channels = c_k
         self.decoders = nn.ModuleList()
         for k in range(1, depth + 1):
@@ -72,17 +91,22 @@ class EnDecoder(nn.Module):
                 tail = [nn.Conv2d(c_k, out_channels, 3, padding=1), nn.Tanh()]
             else:
                 c_out = level_channels(k - 1, base_channels)
-                tail = [nn.Conv2d(c_k, c_out, 3, padding=1, bias=bias), make_norm(norm, c_out),
-                        nn.ReLU()]
+                tail = [nn.Conv2d(c_k, c_out, 3, padding=1, bias=bias),
+                        norm_layer(norm_cfg, c_out, 'EnDecoder'),
+                        act_layer(up_act_cfg, 'EnDecoder')]
             self.decoders.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'),
                                                *tail))
-        self.init_weights()
-
-    def init_weights(self) -> None:
-        """pix2pix-style N(0, 0.02) init, as for the U-Net it is compared with."""
-        pix2pix_normal_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Encode to the ``H/2^N x W/2^N`` bottleneck and decode back.
+
+        Args:
+            x: ``N x in_channels x H x W`` images, normalised (``[-1, 1]`` with
+                mean = std = 0.5), H and W multiples of ``2**depth``.
+
+        Returns:
+            ``N x out_channels x H x W`` images in ``[-1, 1]`` (Tanh).
+        """
         check_divisible(x, self.size_divisor, 'EnDecoder')
         for plugin, encoder in zip(self.plugins, self.encoders):
             x = encoder(plugin(x))

@@ -24,56 +24,78 @@ The decoder of level k reads ``cat([a_{k+1}, d_{k+1}])``, where ``a_{k+1}`` is
 the input of encoder level k+1 (after its plugins, as if the plugin wrapped
 pix2pix's sub-block) and ``d_{k+1}`` the decoder output below; the innermost
 decoder reads the bottleneck alone. Convolutions have a bias only where no
-BatchNorm follows (pix2pix: only with InstanceNorm; we also give one to
-``norm='none'``, where pix2pix would leave the layer without any offset).
-Input sizes must be multiples of ``size_divisor = 2**depth``.
+BatchNorm follows (pix2pix: only with InstanceNorm; we also give one with
+``norm_cfg=None``, where pix2pix would leave the layer without any offset).
+Input sizes must be multiples of ``size_divisor = 2**depth``. Weights are
+initialised by ``init_weights`` (pix2pix's N(0, 0.02)), which the Runner calls.
 """
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
-from irtoolbox.models.layers.backbone_plugins import build_plugin_stack, group_plugins
 from irtoolbox.models.layers.pix2pix_layers import (
+    PIX2PIX_DOWN_ACT_CFG,
+    PIX2PIX_NORM_CFG,
+    PIX2PIX_UP_ACT_CFG,
+    Pix2PixInitModule,
+    act_layer,
     check_depth,
     check_divisible,
+    conv_bias,
     level_channels,
-    make_norm,
-    pix2pix_normal_init,
+    norm_layer,
 )
 from irtoolbox.models.layers.subpix_upsamp import SubPixUpsamp
+from irtoolbox.models.plugins.plugin_stack import build_plugin_stack, group_plugins
 from irtoolbox.registry import MODELS
 
 
 @MODELS.register_module()
-class UNetGenerator(nn.Module):
+class UNetGenerator(Pix2PixInitModule):
     """pix2pix U-Net of ``depth`` levels (UNet-8 = pix2pix, UNet-5 = the paper's).
 
     Args:
-        in_channels, out_channels: image channels.
-        depth: number of down/up-sampling levels N (1..8).
-        base_channels: ngf, the channels of level 1.
-        norm: 'batch' (pix2pix default), 'instance' or 'none'.
+        in_channels: image channels of the input. Default: 3.
+        out_channels: image channels of the output. Default: 3.
+        depth: number of down/up-sampling levels N (1..8). Default: 8.
+        base_channels: ngf, the channels of level 1. Default: 64.
+        norm_cfg: mmcv norm config of the inner levels; ``dict(type='IN')`` is
+            pix2pix's 'instance', ``None`` no norm. Default: ``dict(type='BN')``
+            (pix2pix's 'batch').
+        down_act_cfg: activation before each inner encoder convolution.
+            Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
+        up_act_cfg: activation before each decoder up-sampling.
+            Default: ``dict(type='ReLU')``.
         use_dropout: Dropout(0.5) in the 8*ngf middle decoder blocks (levels
-            5..N-1; none exist for N <= 5).
+            5..N-1; none exist for N <= 5). Default: False.
         upsample: 'deconv' (pix2pix) or 'subpixel' (SubPixUpsamp, Eq. 15) for
-            the outermost decoder up-sampling.
+            the outermost decoder up-sampling. Default: 'deconv'.
         plugins: ``[dict(cfg=module cfg, position='input'|'enc1'..'encN')]``.
+            Default: None (no plugins).
+        init_cfg: mmengine init config replacing pix2pix's N(0, 0.02) init.
+            Default: None.
     """
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 8,
-                 base_channels: int = 64, norm: str = 'batch', use_dropout: bool = False,
-                 upsample: str = 'deconv', plugins: Optional[Sequence[dict]] = None) -> None:
-        super().__init__()
+                 base_channels: int = 64, norm_cfg: Optional[Mapping] = PIX2PIX_NORM_CFG,
+                 down_act_cfg: Optional[Mapping] = PIX2PIX_DOWN_ACT_CFG,
+                 up_act_cfg: Optional[Mapping] = PIX2PIX_UP_ACT_CFG,
+                 use_dropout: bool = False, upsample: str = 'deconv',
+                 plugins: Optional[Sequence[dict]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         check_depth(depth, 'UNetGenerator')
-        make_norm(norm, 1)  # validates the name before building anything
         if upsample not in ('deconv', 'subpixel'):
             raise ValueError(f"UNetGenerator: upsample must be 'deconv' or 'subpixel', "
                              f'got {upsample!r}')
         self.depth = depth
         self.size_divisor = 2 ** depth
-        self.norm, self.use_dropout, self.upsample = norm, use_dropout, upsample
-        self.bias = norm != 'batch'  # a bias right before BatchNorm is redundant
+        self.use_dropout, self.upsample = use_dropout, upsample
+        # plain dicts: a read-only default mapping cannot be deep-copied (EMA, copy.deepcopy)
+        self.norm_cfg, self.down_act_cfg, self.up_act_cfg = (
+            None if cfg is None else dict(cfg) for cfg in (norm_cfg, down_act_cfg, up_act_cfg))
+        self.bias = conv_bias(norm_cfg, 'UNetGenerator')  # validates norm_cfg early too
         grouped = group_plugins(plugins, depth, 'UNetGenerator')
         self.plugins = nn.ModuleList()
         self.encoders = nn.ModuleList()
@@ -88,40 +110,47 @@ class UNetGenerator(nn.Module):
         self.decoders = nn.ModuleList(
             self._decoder_level(k, enc_inputs, base_channels, out_channels)
             for k in range(1, depth + 1))
-        self.init_weights()
+        self.out_channels = out_channels
 
     def _encoder_level(self, k: int, in_ch: int, base: int) -> nn.Module:
         conv = nn.Conv2d(in_ch, level_channels(k, base), 4, stride=2, padding=1, bias=self.bias)
         if k == 1:
             return nn.Sequential(conv)
-        layers = [nn.LeakyReLU(0.2), conv]
+        layers = [act_layer(self.down_act_cfg, 'UNetGenerator'), conv]
         if k < self.depth:  # the innermost level has no norm (1x1 maps in UNet-8)
-            layers.append(make_norm(self.norm, level_channels(k, base)))
+            layers.append(norm_layer(self.norm_cfg, level_channels(k, base), 'UNetGenerator'))
         return nn.Sequential(*layers)
 
     def _decoder_level(self, k: int, enc_inputs: List[int], base: int,
                        out_channels: int) -> nn.Module:
         c_k = level_channels(k, base)
         in_ch = c_k if k == self.depth else enc_inputs[k] + c_k  # enc_inputs[k] = a_{k+1}
+        act = act_layer(self.up_act_cfg, 'UNetGenerator')
         if k == 1:
             if self.upsample == 'subpixel':
                 up = SubPixUpsamp(in_ch, out_channels, scale=2)
             else:
                 up = nn.ConvTranspose2d(in_ch, out_channels, 4, stride=2, padding=1)
-            return nn.Sequential(nn.ReLU(), up, nn.Tanh())
+            return nn.Sequential(act, up, nn.Tanh())
         c_out = level_channels(k - 1, base)
-        layers = [nn.ReLU(),
+        layers = [act,
                   nn.ConvTranspose2d(in_ch, c_out, 4, stride=2, padding=1, bias=self.bias),
-                  make_norm(self.norm, c_out)]
+                  norm_layer(self.norm_cfg, c_out, 'UNetGenerator')]
         if self.use_dropout and 5 <= k < self.depth:
             layers.append(nn.Dropout(0.5))
         return nn.Sequential(*layers)
 
-    def init_weights(self) -> None:
-        """pix2pix init, N(0, 0.02); plugins included, as pix2pix inits the whole net."""
-        pix2pix_normal_init(self)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Restore a batch.
+
+        Args:
+            x: ``N x in_channels x H x W`` degraded images, normalised (``[-1, 1]``
+                with the GAN restorer's preprocessor), H and W multiples of
+                ``size_divisor`` = ``2**depth``.
+
+        Returns:
+            ``N x out_channels x H x W`` restored images in ``[-1, 1]`` (Tanh).
+        """
         check_divisible(x, self.size_divisor, 'UNetGenerator')
         skips = []
         for plugin, encoder in zip(self.plugins, self.encoders):

@@ -27,13 +27,18 @@ def _as_stat(value: Stat, default: float) -> torch.Tensor:
 class RestorationDataPreprocessor(BaseDataPreprocessor):
     """Stack, normalise and pad restoration inputs.
 
+    An mmengine ``BaseDataPreprocessor`` (not a ``BaseModule``: it has no
+    weights and mmengine's models expect that base class).
+
     Args:
-        mean: per-channel mean in [0, 1] units (0 by default).
-        std: per-channel std (1 by default). ``mean=0.5, std=0.5`` maps to
+        mean: per-channel mean in [0, 1] units. Default: None (0).
+        std: per-channel std. Default: None (1). ``mean=0.5, std=0.5`` maps to
             [-1, 1], as GAN generators with a Tanh output expect.
-        pad_size_divisor: pad H and W up to a multiple of this.
+        pad_size_divisor: pad H and W up to a multiple of this. Default: 1 (the
+            restorer raises it to its backbone's ``size_divisor``).
         pad_mode: ``F.pad`` mode for the padding ('reflect' keeps borders
             natural; falls back to 'replicate' for inputs smaller than the pad).
+            Default: 'reflect'.
     """
 
     def __init__(self, mean: Stat = None, std: Stat = None, pad_size_divisor: int = 1,
@@ -64,7 +69,17 @@ class RestorationDataPreprocessor(BaseDataPreprocessor):
         return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """Stack, normalise and pad ``data['inputs']``; record ``input_shape`` per sample."""
+        """Stack, normalise and pad ``data['inputs']``; record ``input_shape`` per sample.
+
+        Args:
+            data: ``inputs`` (a list of ``C x H x W`` tensors in [0, 1], or an
+                ``N x C x H x W`` batch) and optional ``data_samples``.
+            training: unused (the same processing in every mode). Default: False.
+
+        Returns:
+            ``dict(inputs=N x C x H' x W' normalised batch, data_samples=...)``
+            with ``H'``, ``W'`` the sizes padded up to ``pad_size_divisor``.
+        """
         data = self.cast_data(data)
         inputs, data_samples = data['inputs'], data.get('data_samples')
         if isinstance(inputs, (list, tuple)):

@@ -13,47 +13,76 @@ Restoration"), Appendix G.E, Eq. (16)-(17): D scores overlapping patches of
     Conv(512, 1, s1)                                         (raw scores)
 
 i.e. a 70x70 receptive field and a 30x30 score map for a 256x256 input.
-Widths are ``base * min(2^n, 8)``. Weights use pix2pix's N(0, 0.02) init.
+Widths are ``base * min(2^n, 8)``. ``init_weights`` (called by the Runner)
+gives pix2pix's N(0, 0.02) init.
 """
+from typing import Mapping, Optional
+
 import torch
 import torch.nn as nn
 
-from irtoolbox.models.layers.pix2pix_layers import make_norm, pix2pix_normal_init
+from irtoolbox.models.layers.pix2pix_layers import (
+    PIX2PIX_DOWN_ACT_CFG,
+    PIX2PIX_NORM_CFG,
+    Pix2PixInitModule,
+    act_layer,
+    conv_bias,
+    norm_layer,
+)
 from irtoolbox.registry import MODELS
 
 
 @MODELS.register_module()
-class PatchDiscriminator(nn.Module):
+class PatchDiscriminator(Pix2PixInitModule):
     """pix2pix ``NLayerDiscriminator``-shaped PatchGAN (num_layers + 2 convolutions).
 
     Args:
         in_channels: channels of the conditioned input (6 = input + output RGB).
-        base_channels: ndf, channels of the first convolution.
-        num_layers: stride-2 convolutions after the first (3 gives 5 convs total).
-        norm: 'batch', 'instance' or 'none'.
+            Default: 6.
+        base_channels: ndf, the channels of the first convolution. Default: 64.
+        num_layers: hidden norm layers (3 gives the paper's five convolutions).
+            Default: 3.
+        norm_cfg: mmcv norm config after each hidden convolution (``None``: no
+            norm; ``dict(type='IN')``: pix2pix's 'instance').
+            Default: ``dict(type='BN')``.
+        act_cfg: activation after every convolution but the last.
+            Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
+        init_cfg: mmengine init config replacing pix2pix's N(0, 0.02) init.
+            Default: None.
     """
 
     def __init__(self, in_channels: int = 6, base_channels: int = 64, num_layers: int = 3,
-                 norm: str = 'batch') -> None:
-        super().__init__()
+                 norm_cfg: Optional[Mapping] = PIX2PIX_NORM_CFG,
+                 act_cfg: Optional[Mapping] = PIX2PIX_DOWN_ACT_CFG,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
             raise ValueError(f'PatchDiscriminator: num_layers must be >= 1, got {num_layers}')
-        bias = norm != 'batch'
+        owner = 'PatchDiscriminator'
+        bias = conv_bias(norm_cfg, owner)
         layers = [nn.Conv2d(in_channels, base_channels, 4, stride=2, padding=1),
-                  nn.LeakyReLU(0.2)]
+                  act_layer(act_cfg, owner)]
         channels = base_channels
         for n in range(1, num_layers + 1):
             out = base_channels * min(2 ** n, 8)
             stride = 2 if n < num_layers else 1  # the last hidden conv keeps the size
             layers += [nn.Conv2d(channels, out, 4, stride=stride, padding=1, bias=bias),
-                       make_norm(norm, out), nn.LeakyReLU(0.2)]
+                       norm_layer(norm_cfg, out, owner), act_layer(act_cfg, owner)]
             channels = out
         layers.append(nn.Conv2d(channels, 1, 4, stride=1, padding=1))
         self.model = nn.Sequential(*layers)
-        self.init_weights()
-
-    def init_weights(self) -> None:
-        pix2pix_normal_init(self)
+        self.out_channels = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score the patches of a conditioned pair.
+
+        Args:
+            x: ``N x in_channels x H x W``, ``cat(degraded, restored or clean)``
+                normalised to ``[-1, 1]``; H and W at least ``3 * 2**num_layers``.
+
+        Returns:
+            ``N x 1 x H' x W'`` raw (unbounded) patch scores with
+            ``H' = H / 2**num_layers - 2`` (30 x 30 for 256 x 256 and
+            num_layers = 3), one per overlapping receptive field.
+        """
         return self.model(x)

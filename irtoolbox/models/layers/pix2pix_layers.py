@@ -3,15 +3,29 @@ generator, the En/Decoder and the PatchGAN discriminator of the InfoAccum family
 
 - Widths: level k (1-based) has ``base * min(2^(k-1), 8)`` channels; the U-Net
   and the En/Decoder have 1..8 levels and need inputs divisible by ``2**depth``.
-- Norms: 'batch' = affine BatchNorm2d, 'instance' = InstanceNorm2d without
-  affine parameters or running statistics, 'none' = identity.
+- Norms and activations are mmcv configs: pix2pix's 'batch' norm is
+  ``dict(type='BN')`` (affine BatchNorm2d), its 'instance' norm
+  ``dict(type='IN')`` (InstanceNorm2d without affine parameters or running
+  statistics), its 'none' is ``None``. A convolution has a bias unless a
+  batch norm follows it (pix2pix's ``use_bias``; we also give one with no norm).
 - Init: convolution and linear weights from N(0, gain) with gain 0.02 and
-  biases 0; BatchNorm weights from N(1, gain) and biases 0.
+  biases 0; BatchNorm weights from N(1, gain) and biases 0, over the whole
+  network, plugins included (pix2pix initialises the network it is given as a
+  whole). :class:`Pix2PixInitModule` does this in ``init_weights``.
 """
+from types import MappingProxyType
+from typing import Mapping, Optional
+
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmengine.model import BaseModule
+from torch.nn.modules.batchnorm import _BatchNorm
 
-NORMS = ('batch', 'instance', 'none')
+# Read-only defaults (a dict default argument would be shared between calls).
+PIX2PIX_NORM_CFG = MappingProxyType(dict(type='BN'))
+PIX2PIX_DOWN_ACT_CFG = MappingProxyType(dict(type='LeakyReLU', negative_slope=0.2))
+PIX2PIX_UP_ACT_CFG = MappingProxyType(dict(type='ReLU'))
 
 
 def level_channels(level: int, base_channels: int) -> int:
@@ -33,19 +47,36 @@ def check_divisible(x: torch.Tensor, divisor: int, owner: str) -> None:
                          'preprocessor does this for a Restorer)')
 
 
-def make_norm(norm: str, channels: int) -> nn.Module:
-    """A pix2pix norm layer for ``channels`` channels."""
-    if norm == 'batch':
-        return nn.BatchNorm2d(channels)
-    if norm == 'instance':
-        return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
-    if norm == 'none':
+def norm_layer(norm_cfg: Optional[Mapping], channels: int, owner: str) -> nn.Module:
+    """mmcv's norm layer for ``channels`` channels; ``Identity`` for ``None``.
+
+    A config mmcv cannot build is one error naming the owner and the config.
+    """
+    if norm_cfg is None:
         return nn.Identity()
-    raise ValueError(f'norm must be one of {NORMS}, got {norm!r}')
+    try:
+        return build_norm_layer(dict(norm_cfg), channels)[1]
+    except (KeyError, TypeError, AssertionError) as error:
+        raise ValueError(f'{owner}: cannot build norm_cfg={dict(norm_cfg)!r}: {error}') from None
+
+
+def act_layer(act_cfg: Optional[Mapping], owner: str) -> nn.Module:
+    """mmcv's activation layer; ``Identity`` for ``None``."""
+    if act_cfg is None:
+        return nn.Identity()
+    try:
+        return build_activation_layer(dict(act_cfg))
+    except (KeyError, TypeError) as error:
+        raise ValueError(f'{owner}: cannot build act_cfg={dict(act_cfg)!r}: {error}') from None
+
+
+def conv_bias(norm_cfg: Optional[Mapping], owner: str) -> bool:
+    """pix2pix: a convolution has a bias unless a batch norm follows (its offset
+    would be cancelled by the mean subtraction and replaced by BN's own bias)."""
+    return not isinstance(norm_layer(norm_cfg, 1, owner), _BatchNorm)
 
 
 _WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
-_BATCH_NORMS = (nn.BatchNorm2d,)
 
 
 def pix2pix_normal_init(module: nn.Module, gain: float = 0.02) -> nn.Module:
@@ -55,7 +86,20 @@ def pix2pix_normal_init(module: nn.Module, gain: float = 0.02) -> nn.Module:
             nn.init.normal_(m.weight, 0.0, gain)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, _BATCH_NORMS) and m.weight is not None:
+        elif isinstance(m, _BatchNorm) and m.weight is not None:
             nn.init.normal_(m.weight, 1.0, gain)
             nn.init.zeros_(m.bias)
     return module
+
+
+class Pix2PixInitModule(BaseModule):
+    """A ``BaseModule`` whose ``init_weights`` is pix2pix's N(0, 0.02) init of
+    the whole module (submodules included), unless an ``init_cfg`` is given,
+    which then replaces it (mmengine's usual initialisation)."""
+
+    def init_weights(self) -> None:
+        if self.init_cfg:
+            super().init_weights()
+            return
+        pix2pix_normal_init(self)
+        self._is_init = True  # as BaseModule records it: a parent does not init us again

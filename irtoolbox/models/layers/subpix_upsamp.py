@@ -14,27 +14,33 @@ convolution absorbs, so they span the same functions. The paper uses it for the
 top (outermost) up-sampling of the U-Net decoder instead of a transposed
 convolution, to avoid checkerboard artefacts and keep details.
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
+from mmengine.model import BaseModule
 
 from irtoolbox.registry import MODELS
 
 
 @MODELS.register_module()
-class SubPixUpsamp(nn.Module):
+class SubPixUpsamp(BaseModule):
     """Conv(k x k) to ``out_channels * scale^2`` channels, then PixelShuffle(scale).
 
     Args:
-        in_channels: channels of the low-resolution input.
-        out_channels: channels of the up-sampled output.
-        scale: up-sampling factor r (2 in the paper).
+        in_channels: channels of the low-resolution input. Required.
+        out_channels: channels of the up-sampled output. Required.
+        scale: up-sampling factor r. Default: 2 (the paper's).
         kernel_size: odd kernel size of the convolution ('same' padding).
-        bias: whether the convolution has a bias.
+            Default: 3.
+        bias: whether the convolution has a bias. Default: True.
+        init_cfg: mmengine init config. Default: None (PyTorch's conv init).
     """
 
     def __init__(self, in_channels: int, out_channels: int, scale: int = 2,
-                 kernel_size: int = 3, bias: bool = True) -> None:
-        super().__init__()
+                 kernel_size: int = 3, bias: bool = True,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if kernel_size % 2 != 1:
             raise ValueError(f'SubPixUpsamp: kernel_size must be odd, got {kernel_size}')
         self.out_channels = out_channels
@@ -44,4 +50,13 @@ class SubPixUpsamp(nn.Module):
         self.shuffle = nn.PixelShuffle(scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Up-sample features.
+
+        Args:
+            x: ``N x in_channels x H x W`` features, any range.
+
+        Returns:
+            ``N x out_channels x rH x rW`` (r = ``scale``), unbounded (a
+            following activation, e.g. the U-Net's Tanh, sets the range).
+        """
         return self.shuffle(self.conv(x))

@@ -1,4 +1,3 @@
-"""Necks: modules placed between or around trunks."""
-from .info_accum import InfoAccum
-
-__all__ = ['InfoAccum']
+"""Necks: modules a ``Restorer`` applies to the backbone's output, before the
+head (``Restorer(neck=dict(type=...))``). None is registered yet; a module
+inserted *into* a backbone is a plugin (``irtoolbox.models.plugins``)."""

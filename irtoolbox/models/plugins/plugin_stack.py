@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 
 
@@ -62,7 +63,8 @@ def build_plugin_stack(cfgs: Sequence[dict], in_channels: int,
 
 
 def _out_channels(module: nn.Module, in_channels: int, probe_size: int) -> int:
-    out = getattr(module, 'out_channels', None)
+    """The plugin's declared ``out_channels`` (part protocol), else measured."""
+    out = part_attribute(module, 'out_channels')
     if isinstance(out, int):
         return out
     was_training = module.training

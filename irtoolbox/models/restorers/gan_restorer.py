@@ -21,11 +21,24 @@ come as an ``OptimWrapperDict`` with keys 'generator' and 'discriminator'
 backbone and discriminator separately, so calling the submodules here
 synchronises their gradients (mmagic's pattern).
 
+The generator's non-adversarial terms are named losses as in ``Restorer``
+(``losses=dict(pixel=dict(type='L1Loss', loss_weight=100.0))`` by default,
+logged ``loss_pixel``); each is called with the entries of the loss context it
+declares (``pred`` = G(x), ``gt`` = y, ``lq`` = x, ``data_samples``,
+``taps``), so a perceptual or feature loss is added from a config. The
+adversarial loss is ``gan_loss`` (``dict(type='GANLoss', gan_type='lsgan')``
+by default); its terms are logged ``loss_d_real``, ``loss_d_fake`` and
+``loss_g_gan``, and ``train_step`` adds the totals ``loss_d`` and ``loss_g``.
+
 Section V suggests pre-training G on reconstruction:
 ``generator_pretrained='restorer_ckpt.pth'`` loads the ``backbone.`` weights of
-a ``Restorer`` checkpoint into G (again after ``init_weights``, which the
-Runner calls before training).
+a ``Restorer`` checkpoint into G. The file is read once, in ``init_weights``,
+after every part has been initialised: the Runner calls ``init_weights`` once
+before training (and a resumed run then loads its own checkpoint over it).
+Building the model does not read the file, so a model built for testing or
+inference, whose weights come from its own checkpoint, does not need it.
 """
+import copy
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -38,6 +51,10 @@ from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file
 
 _DEFAULT_PREPROCESSOR = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
+_DEFAULT_LOSSES = dict(pixel=dict(type='L1Loss', loss_weight=100.0))  # pix2pix, lambda = 100
+_DEFAULT_GAN_LOSS = dict(type='GANLoss', gan_type='lsgan')  # the InfoAccum paper's
+# Loss names whose log keys the adversarial terms and totals already use.
+_RESERVED_LOSS_NAMES = ('d', 'g', 'd_real', 'd_fake', 'g_gan')
 
 
 @MODELS.register_module()
@@ -45,39 +62,58 @@ class GANRestorer(Restorer):
     """Restorer trained adversarially with a conditional discriminator.
 
     Args:
-        backbone: the generator network config (e.g. ``UNetGenerator``).
+        backbone: the generator network config (e.g. ``UNetGenerator``). Required.
         discriminator: config of D (e.g. ``PatchDiscriminator(in_channels=6)``).
-        gan_loss: ``GANLoss`` config ('lsgan' is the paper's, 'vanilla' pix2pix's).
-        pixel_loss: pixel loss added to G's loss; its ``loss_weight`` is lambda.
+            Required.
+        losses: ``{name: loss config}``, the generator's non-adversarial terms,
+            each logged ``loss_<name>`` and called with its ``loss_inputs``.
+            Default: None, meaning pix2pix's
+            ``dict(pixel=dict(type='L1Loss', loss_weight=100.0))`` (lambda = 100);
+            ``{}`` gives the adversarial term alone.
+        gan_loss: config of the adversarial loss ('lsgan' is the paper's,
+            'vanilla' pix2pix's). Default: None, meaning
+            ``dict(type='GANLoss', gan_type='lsgan')``.
         generator_pretrained: path of a ``Restorer`` checkpoint whose
-            ``backbone.*`` weights initialise the generator.
-        data_preprocessor: defaults to mean = std = 0.5 (images in [-1, 1]).
-        neck, head, train_cfg, test_cfg, init_cfg: as ``Restorer``.
+            ``backbone.*`` weights initialise the generator in ``init_weights``.
+            Default: None.
+        neck: as ``Restorer``. Default: None.
+        head: as ``Restorer``. Default: None.
+        data_preprocessor: Default: None, meaning mean = std = 0.5 (images in
+            [-1, 1], matching G's Tanh).
+        train_cfg: as ``Restorer``. Default: None.
+        test_cfg: as ``Restorer`` (``keep_input``, ``bn_train_mode``).
+            Default: None.
+        feature_taps: as ``Restorer``; the taps are captured while G restores
+            the batch. Default: None.
+        init_cfg: mmengine init config of the whole model. Default: None.
     """
 
     def __init__(self,
                  backbone: dict,
                  discriminator: dict,
-                 gan_loss: dict = dict(type='GANLoss', gan_type='lsgan'),
-                 pixel_loss: dict = dict(type='L1Loss', loss_weight=100.0),
+                 losses: Optional[Dict[str, dict]] = None,
+                 gan_loss: OptConfig = None,
                  generator_pretrained: Optional[str] = None,
                  neck: OptConfig = None,
                  head: OptConfig = None,
                  data_preprocessor: OptConfig = None,
                  train_cfg: OptConfig = None,
                  test_cfg: OptConfig = None,
+                 feature_taps: Optional[Dict[str, str]] = None,
                  init_cfg: OptConfig = None) -> None:
         if data_preprocessor is None:  # G ends in Tanh: work in [-1, 1]
             data_preprocessor = dict(_DEFAULT_PREPROCESSOR)
-        super().__init__(backbone=backbone, losses=None, neck=neck, head=head,
+        losses = copy.deepcopy(_DEFAULT_LOSSES) if losses is None else losses
+        reserved = sorted(set(losses) & set(_RESERVED_LOSS_NAMES))
+        if reserved:
+            raise ValueError(f'GANRestorer: loss names {reserved} would log under the keys of '
+                             f'the adversarial terms ({list(_RESERVED_LOSS_NAMES)}); rename them')
+        super().__init__(backbone=backbone, losses=losses, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, train_cfg=train_cfg,
-                         test_cfg=test_cfg, init_cfg=init_cfg)
+                         test_cfg=test_cfg, feature_taps=feature_taps, init_cfg=init_cfg)
         self.discriminator = MODELS.build(discriminator)
-        self.gan_loss = MODELS.build(gan_loss)
-        self.pixel_loss = MODELS.build(pixel_loss)
+        self.gan_loss = MODELS.build(_DEFAULT_GAN_LOSS if gan_loss is None else gan_loss)
         self.generator_pretrained = generator_pretrained
-        if generator_pretrained:
-            self.load_generator(generator_pretrained)
 
     @property
     def generator(self) -> nn.Module:
@@ -86,8 +122,16 @@ class GANRestorer(Restorer):
 
     # ------------------------------------------------------------- weights
     def init_weights(self) -> None:
+        """Initialise every part, then load ``generator_pretrained`` into G.
+
+        mmengine's ``BaseModule.init_weights`` runs each part's own
+        ``init_weights``/``init_cfg`` once (a second call only warns), and the
+        generator checkpoint is read on that first call only, after G's
+        random initialisation, which would otherwise overwrite it.
+        """
+        first_call = not self.is_init
         super().init_weights()
-        if self.generator_pretrained:  # the re-initialisation above overwrote it
+        if first_call and self.generator_pretrained:
             self.load_generator(self.generator_pretrained)
 
     def load_generator(self, path: str) -> None:
@@ -115,17 +159,18 @@ class GANRestorer(Restorer):
         g_wrapper, d_wrapper = _split_wrappers(optim_wrapper)
         data = self.data_preprocessor(data, True)
         with g_wrapper.optim_context(self.backbone):
-            cond, real, fake = self.restore_batch(data['inputs'], data['data_samples'])
+            context = self.restore_batch(data['inputs'], data['data_samples'])
 
         _set_requires_grad(self.discriminator, True)
         with d_wrapper.optim_context(self.discriminator):
-            d_losses = self.discriminator_losses(cond, real, fake.detach())
+            d_losses = self.discriminator_losses(context['lq'], context['gt'],
+                                                 context['pred'].detach())
         loss_d, d_log = self.parse_losses(d_losses)
         d_wrapper.update_params(loss_d)
 
         _set_requires_grad(self.discriminator, False)  # G's step must not touch D
         with g_wrapper.optim_context(self.backbone):
-            g_losses = self.generator_losses(cond, real, fake)
+            g_losses = self.generator_losses(context)
         loss_g, g_log = self.parse_losses(g_losses)
         g_wrapper.update_params(loss_g)
         _set_requires_grad(self.discriminator, True)
@@ -133,12 +178,20 @@ class GANRestorer(Restorer):
         d_log['loss_d'], g_log['loss_g'] = d_log.pop('loss'), g_log.pop('loss')
         return {name: value.detach() for name, value in {**d_log, **g_log}.items()}
 
-    def restore_batch(self, inputs: torch.Tensor, data_samples: List
-                      ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(x, y, G(x))``: condition, ground truth and restoration, unpadded and normalised."""
-        fake = self.crop_to_input(self.forward_tensor(inputs), data_samples)
-        cond = self.crop_to_input(inputs, data_samples)
-        return cond, self.data_preprocessor.gt_batch(data_samples), fake
+    def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> dict:
+        """The loss context of one batch, all normalised and unpadded.
+
+        Returns:
+            ``dict(pred=G(x), gt=y, lq=x, data_samples=..., taps=...)``: the
+            restoration ``N x C x sH x sW``, its target, the condition (the
+            degraded input ``N x C x H x W``), the samples and the features of
+            ``feature_taps`` captured while G ran.
+        """
+        with self.capture_taps() as taps:
+            fake = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
+        return dict(pred=fake, gt=self.data_preprocessor.gt_batch(data_samples),
+                    lq=self.crop_to_input(inputs, data_samples, scaled=False),
+                    data_samples=data_samples, taps=taps)
 
     def discriminator_losses(self, cond: torch.Tensor, real: torch.Tensor,
                              fake: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -148,18 +201,19 @@ class GANRestorer(Restorer):
         return dict(loss_d_real=0.5 * self.gan_loss(pred_real, True),
                     loss_d_fake=0.5 * self.gan_loss(pred_fake, False))
 
-    def generator_losses(self, cond: torch.Tensor, real: torch.Tensor,
-                         fake: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Eq. (16): fool D, plus lambda * L1 (lambda = pixel_loss.loss_weight)."""
-        pred_fake = self.discriminator(torch.cat([cond, fake], dim=1))
+    def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
+        """Eq. (16): fool D, plus every named loss (pix2pix: lambda * L1)."""
+        pred_fake = self.discriminator(torch.cat([context['lq'], context['pred']], dim=1))
         return dict(loss_g_gan=self.gan_loss(pred_fake, True),
-                    loss_g_pixel=self.pixel_loss(fake, real))
+                    **self.named_losses(self.losses, context))
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
-        """All four loss terms without any update (``mode='loss'``)."""
-        cond, real, fake = self.restore_batch(inputs, data_samples)
-        return {**self.discriminator_losses(cond, real, fake.detach()),
-                **self.generator_losses(cond, real, fake)}
+        """Every loss term without any update (``mode='loss'``); D's terms see
+        the restoration detached, as in ``train_step``."""
+        context = self.restore_batch(inputs, data_samples)
+        return {**self.discriminator_losses(context['lq'], context['gt'],
+                                            context['pred'].detach()),
+                **self.generator_losses(context)}
 
 
 def _split_wrappers(optim_wrapper: OptimWrapperDict) -> Tuple[OptimWrapper, OptimWrapper]:
@@ -174,6 +228,7 @@ def _split_wrappers(optim_wrapper: OptimWrapperDict) -> Tuple[OptimWrapper, Opti
 
 
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
+    """Freeze (False) or unfreeze (True) every parameter of ``module``."""
     for param in module.parameters():
         param.requires_grad_(flag)
 

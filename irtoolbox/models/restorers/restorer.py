@@ -30,14 +30,15 @@ restorer knowing the part (docs/contributing.md, "Losses" and "Heads"):
 """
 import fnmatch
 import math
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Union
+from contextlib import contextmanager, nullcontext
+from typing import ContextManager, Dict, Iterator, List, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
 from irtoolbox.models.part_protocol import part_attribute
+from irtoolbox.models.restorers.test_time_norm import batch_statistics_norm
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
@@ -53,16 +54,24 @@ class Restorer(BaseModel):
     Args:
         backbone: config of the main network (the only required part).
         losses: ``{name: loss config}``; each loss is called as
-            ``loss(pred, gt)`` on normalised tensors. ``None`` gives no losses
-            (a model used for inference only).
-        neck: optional module applied to the backbone output.
+            ``loss(pred, gt)`` on normalised tensors. Default: None (no losses:
+            a model used for inference only).
+        neck: optional module applied to the backbone output. Default: None.
         head: optional module producing the image from the features.
+            Default: None.
         data_preprocessor: config of the preprocessor; its padding divisor is
-            raised to the model's ``size_divisor``.
+            raised to the model's ``size_divisor``. Default: None
+            (``RestorationDataPreprocessor()``: [0, 1] images, no padding).
         train_cfg: kept for subclasses and for the config's record.
-        test_cfg: ``keep_input=True`` also returns the degraded input as
+            Default: None.
+        test_cfg: options of ``predict``. Default: None (none set).
+            ``keep_input=True`` also returns the degraded input as
             ``input_img`` (same-size restoration only), so that a metric can
             score the do-nothing baseline beside the model.
+            ``bn_train_mode=True`` normalises every BatchNorm with the test
+            batch's own statistics (per image at batch size 1), as pix2pix
+            evaluates, leaving the running statistics untouched
+            (``test_time_norm.py``).
         feature_taps: ``{tap name: module-name pattern}``; the outputs of the
             matching submodules reach the losses as ``taps[name]``. Default
             ``None`` (no taps).
@@ -106,7 +115,20 @@ class Restorer(BaseModel):
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
                 mode: str = 'tensor') -> Union[Dict[str, torch.Tensor], List, torch.Tensor]:
-        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`forward_tensor` by ``mode``."""
+        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`forward_tensor` by ``mode``.
+
+        Args:
+            inputs: ``N x C x H x W`` degraded batch from the data preprocessor
+                (normalised, padded to ``size_divisor``).
+            data_samples: the batch's samples (``gt_img`` for ``'loss'``).
+                Default: None.
+            mode: 'loss', 'predict' or 'tensor'. Default: 'tensor'.
+
+        Returns:
+            'loss': ``{'loss_<name>': scalar}``; 'predict': the samples with
+            ``pred_img`` (``C x sH x sW`` in [0, 1]); 'tensor': the
+            ``N x C x sH x sW`` normalised network output (``s`` = ``scale``).
+        """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -180,7 +202,8 @@ class Restorer(BaseModel):
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List]) -> List:
         """The data samples with ``pred_img`` (C x H x W in [0, 1]) set."""
-        pred = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
+        with self.test_time_norm():
+            pred = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
         pred = self.data_preprocessor.denormalize(pred).clamp(0, 1)
         data_samples = self.to_data_samples(pred, data_samples)
         if self.test_cfg.get('keep_input', False):
@@ -191,6 +214,12 @@ class Restorer(BaseModel):
             for sample, image in zip(data_samples, inputs):
                 sample.input_img = image.detach()
         return data_samples
+
+    def test_time_norm(self) -> ContextManager[None]:
+        """``test_cfg.bn_train_mode``: BatchNorm with the batch's statistics, else as is."""
+        if self.test_cfg.get('bn_train_mode', False):
+            return batch_statistics_norm(self)
+        return nullcontext()
 
     def crop_to_input(self, pred: torch.Tensor, data_samples: Optional[List],
                       scaled: bool = True) -> torch.Tensor:
