@@ -1,12 +1,14 @@
 """Datasets, samplers, image decoding, LMDB reading and (in ``transforms``) the pipeline."""
 from . import transforms  # noqa: F401  (registers the transforms)
 from .basic_restoration_dataset import BasicRestorationDataset
+from .hybrid_distortion_dataset import HybridDistortionDataset
 from .image_io import ImageDecodeError, decode_image, load_image
 from .lmdb_backend import LazyLmdbBackend, read_meta_info
 from .paired_image_dataset import PairedImageDataset
 from .samplers import ResumableInfiniteSampler
 from .synthetic_pair_dataset import SyntheticPairDataset
 
-__all__ = ['BasicRestorationDataset', 'ImageDecodeError', 'LazyLmdbBackend',
+__all__ = ['BasicRestorationDataset', 'HybridDistortionDataset', 'ImageDecodeError',
+           'LazyLmdbBackend',
            'PairedImageDataset', 'ResumableInfiniteSampler', 'SyntheticPairDataset',
            'decode_image', 'load_image', 'read_meta_info']

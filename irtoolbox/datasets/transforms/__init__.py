@@ -3,7 +3,8 @@ from .crop import PairedRandomCrop, RandomCrop
 from .degrade import Degrade
 from .flip import Flip, RandomTranspose
 from .formatting import PackInputs
+from .hybrid_degrade import HybridDegrade
 from .loading import LoadImageFromFile
 
 __all__ = ['LoadImageFromFile', 'PairedRandomCrop', 'RandomCrop', 'Flip', 'RandomTranspose',
-           'Degrade', 'PackInputs']
+           'Degrade', 'HybridDegrade', 'PackInputs']
