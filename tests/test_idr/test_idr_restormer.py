@@ -9,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from irtoolbox.models.backbones.restormer import MDTA, ChannelLayerNorm, Restormer
+from irtoolbox.models.backbones.restormer import MDTA, Restormer
+from irtoolbox.models.layers.channel_layer_norm import ChannelLayerNorm
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 

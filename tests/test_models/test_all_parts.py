@@ -44,6 +44,7 @@ import torch
 from mmengine.model import BaseDataPreprocessor, BaseModel, BaseModule
 
 import irtoolbox.models  # noqa: F401  (registers every part)
+from irtoolbox.models.restorers.all_in_one_restorer import BatchContext
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
@@ -64,7 +65,23 @@ PART_CONFIGS = {
     'FDRNet': dict(
         cfg=dict(type='FDRNet', mid_channels=4, num_phases=2, num_fd_layers=2, ca_reduction=2),
         input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
+    'Restormer': dict(
+        cfg=dict(type='Restormer', dim=4, num_blocks=(1, 1, 1, 1), heads=(1, 1, 1, 1),
+                 num_refinement_blocks=1),
+        input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
     # plugins and layers
+    'ChannelLayerNorm': dict(cfg=dict(type='ChannelLayerNorm', num_features=4),
+                             input=(2, 4, 3, 3), output=(2, 4, 3, 3)),
+    'SDAM': dict(  # reads the degraded image from the batch context
+        cfg=dict(type='SDAM', in_channels=4, detach=False),
+        input=lambda: (torch.randn(2, 4, 4, 4, requires_grad=True),
+                       BatchContext(inputs=torch.rand(2, 3, 8, 8), task_idx=None, stage=2)),
+        output=(2, 4, 4, 4)),
+    'MetaPriorLearning': dict(  # stage 2: the predicted hub mixture
+        cfg=dict(type='MetaPriorLearning', in_channels=4, num_tokens=2),
+        input=lambda: (torch.randn(2, 4, 4, 4, requires_grad=True),
+                       BatchContext(inputs=torch.rand(2, 3, 8, 8), task_idx=None, stage=2)),
+        output=(2, 4, 4, 4)),
     'InfoAccum': dict(
         cfg=dict(type='InfoAccum', in_channels=3, num_layers=2, growth=2),
         input=(2, 3, 8, 8), output=(2, 3 + 3 * 2 * 2, 8, 8)),
@@ -107,6 +124,15 @@ PART_CONFIGS = {
     'SVDOLoss': dict(  # reads the restorer's feature taps, not (pred, gt)
         cfg=dict(type='SVDOLoss', tap='fd'), kind='module',
         input=lambda: (dict(fd=[torch.randn(2, 4, 3, 3, requires_grad=True)]),), output=()),
+    'SDAMLoss': dict(  # taps, lq, gt
+        cfg=dict(type='SDAMLoss'), kind='module',
+        input=lambda: (dict(sdam=[torch.randn(2, 3, 4, 4, requires_grad=True)]),
+                       torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)), output=()),
+    'DegradationTypeLoss': dict(  # taps, data_samples with task_idx
+        cfg=dict(type='DegradationTypeLoss'), kind='module',
+        input=lambda: (dict(degradation=[torch.randn(2, 5, requires_grad=True)]),
+                       [RestorationDataSample(metainfo=dict(task_idx=t)) for t in (0, 3)]),
+        output=()),
     'GANLoss': dict(
         cfg=dict(type='GANLoss', gan_type='lsgan'),
         input=lambda: (torch.randn(2, 1, 3, 3, requires_grad=True), True), output=()),
@@ -120,6 +146,15 @@ PART_CONFIGS = {
         cfg=dict(type='Restorer', backbone=dict(type='ResidualCNN', mid_channels=4, num_blocks=1),
                  losses=dict(l1=dict(type='L1Loss'), mse=dict(type='MSELoss'))),
         input=(2, 3, 8, 8), output={'loss_l1', 'loss_mse'}),
+    'AllInOneRestorer': dict(  # no task labels: the MPL uses its predicted mixture
+        cfg=dict(type='AllInOneRestorer',
+                 backbone=dict(type='Restormer', dim=4, num_blocks=(1, 1, 1, 1),
+                               heads=(1, 1, 1, 1), num_refinement_blocks=1,
+                               plugins=[dict(cfg=dict(type='MetaPriorLearning', num_tokens=2),
+                                             position='enc1')]),
+                 losses=dict(l1=dict(type='L1Loss'), sdam=dict(type='SDAMLoss')),
+                 feature_taps=dict(sdam='**.sdam_image')),
+        input=(2, 3, 8, 8), output={'loss_l1', 'loss_sdam'}),
     'GANRestorer': dict(
         cfg=dict(type='GANRestorer',
                  backbone=dict(type='UNetGenerator', depth=2, base_channels=4),

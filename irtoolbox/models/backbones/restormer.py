@@ -47,51 +47,13 @@ from typing import Dict, List, Optional, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmengine.registry import DefaultScope
 
+from irtoolbox.models.layers.channel_layer_norm import build_channel_norm
 from irtoolbox.models.plugins.plugin_stack import build_plugin_stack
 from irtoolbox.registry import MODELS
 
 PLUGIN_POSITIONS = ('enc1', 'enc2', 'enc3', 'latent', 'dec3', 'dec2', 'dec1', 'refinement')
-
-
-@MODELS.register_module()
-class ChannelLayerNorm(BaseModule):
-    """LayerNorm over the channels of each pixel of an ``N x C x H x W`` map.
-
-    Args:
-        num_features: channels C. Required.
-        eps: added to the variance. Default: 1e-5.
-        bias: True: ``(x - mu) / sigma * w + b``; False: Restormer's bias-free
-            form ``x / sigma * w`` (sigma still about the mean). Default: True.
-        init_cfg: mmengine initialisation config. Default: ``None`` (w = 1, b = 0).
-    """
-
-    _abbr_ = 'ln'
-
-    def __init__(self, num_features: int, eps: float = 1e-5, bias: bool = True,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.eps = eps
-        self.weight = nn.Parameter(torch.ones(num_features))
-        self.bias = nn.Parameter(torch.zeros(num_features)) if bias else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: ``N x C x H x W``. Returns: the same shape, normalised per pixel."""
-        var = x.var(dim=1, keepdim=True, unbiased=False)
-        if self.bias is None:
-            return x / torch.sqrt(var + self.eps) * self.weight[:, None, None]
-        mean = x.mean(dim=1, keepdim=True)
-        return ((x - mean) / torch.sqrt(var + self.eps) * self.weight[:, None, None]
-                + self.bias[:, None, None])
-
-
-def build_channel_norm(norm_cfg: dict, channels: int) -> nn.Module:
-    """``mmcv.cnn.build_norm_layer`` with the irtoolbox scope (it finds ChannelLayerNorm)."""
-    with DefaultScope.overwrite_default_scope('irtoolbox'):
-        return build_norm_layer(norm_cfg, channels)[1]
 
 
 class MDTA(nn.Module):
@@ -266,6 +228,14 @@ class Restormer(BaseModule):
                                  f'channels; they must keep its {widths[position]}')
             built[position] = module
         return built
+
+    def init_weights(self) -> None:
+        """mmengine's init, then the plugins: BaseModule does not descend into the
+        ``plugins`` ModuleDict, so their own ``init_weights`` is called here."""
+        super().init_weights()
+        for module in self.plugins.modules():
+            if isinstance(module, BaseModule) and not getattr(module, 'is_init', False):
+                module.init_weights()
 
     def _plug(self, position: str, x: torch.Tensor) -> torch.Tensor:
         return self.plugins[position](x) if position in self.plugins else x

@@ -1,5 +1,6 @@
 """Top-level restoration models driven by the Runner."""
+from .all_in_one_restorer import AllInOneRestorer
 from .gan_restorer import GANRestorer
 from .restorer import Restorer
 
-__all__ = ['GANRestorer', 'Restorer']
+__all__ = ['AllInOneRestorer', 'GANRestorer', 'Restorer']

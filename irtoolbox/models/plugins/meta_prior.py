@@ -1,0 +1,190 @@
+"""Meta-prior learning (MPL) of IDR, with the ingredient reformulation as an option.
+
+Zhang et al., "Ingredient-oriented Multi-Degradation Learning for Image
+Restoration" (CVPR 2023) and its supplement (Sec. 1, 3, 4; Tables 1-3):
+
+- a **prior hub** ``T_t`` of N tokens of width C_d per degradation type t
+  (N = 24, Table 3; an extra hub for clean images is just one more type,
+  Table 1);
+- a **degradation-type classifier** on the SDAM-intensified features (global
+  average pool, 2-layer MLP), trained by
+  :class:`~irtoolbox.models.losses.degradation_type_loss.DegradationTypeLoss`
+  through the tap ``**.degradation_classifier``;
+- the per-sample tokens ``P = sum_t w_t T_t``: ``w`` one-hot of the known type
+  in the first training stage, ``softmax(logits)`` in the second stage and at
+  test time (the stage comes from the restorer's batch context);
+- the **prior-oriented representation** ``h_p = softmax(Q K^T / sqrt(d)) V``,
+  queries from the image features x (channel LayerNorm, 1x1 conv), keys and
+  values from the tokens (LayerNorm, linear), multi-head;
+- the **pseudo-clean feature** ``x' = x + proj(h_p)`` (1x1 conv).
+
+**Ingredient reformulation** (``ingredient=True``, the released code's second
+stage): the stacked hubs ``M`` (TN x C_d) are decomposed by SVD, ``M = U S V^T``
+(r = min(TN, C_d) directions); a learnable 1x1 mixer maps the TN rows of U to
+N token rows (initialised to the mean over types), and each sample re-weights
+the singular values by its predicted ingredient weights ``a = 2 sigmoid(..)``
+(1 at initialisation): ``P = (W_u U) diag(S * a) V^T``. By default the SVD is
+taken of the detached hubs (``svd_grad=False``: its backward is ill-conditioned
+where singular values come close), so stage 2 then trains the mixer and the
+ingredient head, not the hubs.
+
+All parameters take part in every training step of the default (mixture)
+mode: the one-hot mixture multiplies every hub (absent types get zero
+gradients), the classifier always feeds its loss, the SDAM its own. Under DDP
+this needs no ``find_unused_parameters``. The ingredient mode's mixer and
+head are idle in stage 1: its configs set ``find_unused_parameters=True``.
+"""
+import math
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from irtoolbox.models.layers.channel_layer_norm import ChannelLayerNorm
+from irtoolbox.registry import MODELS
+
+from .sdam import context_of
+
+#: Restormer plugin positions of the three MPLs (supplement Table 2). '2E+1D'
+#: (the supplement's choice): after encoder levels 1 and 2 and after decoder
+#: level 3 (the mirror of encoder level 3; the supplement does not say which
+#: levels); '3E': after encoder levels 1-3 (the released code); '3D': after
+#: decoder levels 3, 2 and 1 (the mirrors of encoder levels 3, 2, 1).
+MPL_PLACEMENTS = {
+    '2E+1D': ('enc1', 'enc2', 'dec3'),
+    '3E': ('enc1', 'enc2', 'enc3'),
+    '3D': ('dec3', 'dec2', 'dec1'),
+}
+
+
+@MODELS.register_module()
+class MetaPriorLearning(BaseModule):
+    """Prior hubs, type classifier and cross-attention: ``x' = x + proj(h_p)``.
+
+    Args:
+        in_channels: channels C of the features at its position. Required
+            (the plugin stack fills it in).
+        num_types: degradation types T, one hub each (a clean-image hub is
+            one more). Default: 5.
+        num_tokens: hub capacity N. Default: 24 (supplement Table 3).
+        token_channels: token width C_d; ``None`` uses ``in_channels``.
+            Default: ``None``.
+        num_heads: heads of the cross-attention; must divide C. Default: 1.
+        use_sdam: perceive the degradation through an SDAM (supplement);
+            False classifies the features x themselves. Default: True.
+        sdam_cfg: options of the SDAM (``detach``, ``kernel_size`` ...).
+            Default: ``None`` (``dict(type='SDAM')``).
+        ingredient: the SVD ingredient reformulation in stage 2 instead of
+            the predicted mixture. Default: False.
+        svd_grad: back-propagate through the SVD (ingredient mode). Default: False.
+        init_cfg: mmengine initialisation config. Default: ``None``.
+    """
+
+    reads_batch_context = True
+
+    def __init__(self, in_channels: int, num_types: int = 5, num_tokens: int = 24,
+                 token_channels: Optional[int] = None, num_heads: int = 1,
+                 use_sdam: bool = True, sdam_cfg: Optional[dict] = None,
+                 ingredient: bool = False, svd_grad: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if in_channels % num_heads:
+            raise ValueError(f'MetaPriorLearning: {num_heads} heads do not divide '
+                             f'{in_channels} channels')
+        token_channels = token_channels or in_channels
+        self.num_types, self.num_tokens, self.num_heads = num_types, num_tokens, num_heads
+        self.hubs = nn.Parameter(torch.zeros(num_types, num_tokens, token_channels))
+        self.sdam = None
+        if use_sdam:
+            sdam_cfg = dict(sdam_cfg or {})
+            sdam_cfg.setdefault('type', 'SDAM')
+            sdam_cfg['in_channels'] = in_channels
+            self.sdam = MODELS.build(sdam_cfg)
+        self.degradation_classifier = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, in_channels),
+            nn.GELU(), nn.Linear(in_channels, num_types))
+        self.norm_x = ChannelLayerNorm(in_channels)
+        self.to_q = nn.Conv2d(in_channels, in_channels, 1)
+        self.norm_tokens = nn.LayerNorm(token_channels)
+        self.to_kv = nn.Linear(token_channels, 2 * in_channels)
+        self.proj = nn.Conv2d(in_channels, in_channels, 1)
+        self.ingredient, self.svd_grad = ingredient, svd_grad
+        if ingredient:
+            rank = min(num_types * num_tokens, token_channels)
+            self.token_mixer = nn.Parameter(torch.zeros(num_tokens, num_types * num_tokens))
+            self.ingredient_head = nn.Sequential(
+                nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, rank))
+        self.out_channels = in_channels
+        self.batch_context = None
+        #: the last forward's per-sample hub weights (N x T; None in ingredient stage 2)
+        self.last_hub_weights: Optional[torch.Tensor] = None
+        self._default_init()
+
+    def init_weights(self) -> None:
+        """Hub tokens ~ N(0, 0.02^2) (transformer embeddings); mixer = mean over types;
+        ingredient weights start at 1. The same defaults are set at construction, as
+        PyTorch layers do, so a backbone that does not call this gets them too."""
+        super().init_weights()
+        self._default_init()
+
+    def _default_init(self) -> None:
+        nn.init.normal_(self.hubs, std=0.02)
+        if self.ingredient:
+            with torch.no_grad():
+                eye = torch.eye(self.num_tokens).repeat(1, self.num_types) / self.num_types
+                self.token_mixer.copy_(eye)
+                nn.init.zeros_(self.ingredient_head[-1].weight)
+                nn.init.zeros_(self.ingredient_head[-1].bias)
+
+    def hub_tokens(self, weights: torch.Tensor) -> torch.Tensor:
+        """``N x T`` weights -> ``N x num_tokens x C_d`` tokens, ``sum_t w_t T_t``."""
+        return torch.einsum('nt,tkc->nkc', weights, self.hubs)
+
+    def ingredient_tokens(self, perceived: torch.Tensor) -> torch.Tensor:
+        """``P = (W_u U) diag(S * a) V^T`` per sample (module docstring)."""
+        stacked = self.hubs.reshape(-1, self.hubs.shape[-1])
+        if not self.svd_grad:
+            stacked = stacked.detach()
+        u, s, vh = torch.linalg.svd(stacked, full_matrices=False)
+        weights = 2 * torch.sigmoid(self.ingredient_head(perceived))  # N x r
+        mixed = self.token_mixer @ u  # num_tokens x r
+        return torch.einsum('kr,nr,rc->nkc', mixed, s * weights, vh)
+
+    def attend(self, x: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Cross-attention of x (queries, ``N x C x H x W``) to tokens: ``h_p``, same shape."""
+        n, c, h, w = x.shape
+        heads, d = self.num_heads, c // self.num_heads
+        q = self.to_q(self.norm_x(x)).reshape(n, heads, d, h * w).transpose(-2, -1)
+        k, v = self.to_kv(self.norm_tokens(tokens)).chunk(2, dim=-1)  # N x K x C
+        k, v = (t.reshape(n, -1, heads, d).transpose(1, 2) for t in (k, v))
+        attn = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d), dim=-1)  # N x h x HW x K
+        return (attn @ v).transpose(-2, -1).reshape(n, c, h, w)
+
+    def forward(self, x: torch.Tensor, context: Optional[object] = None) -> torch.Tensor:
+        """x: ``N x C x H x W`` features. Returns: the pseudo-clean ``x'``, same shape.
+
+        ``context``: a ``BatchContext`` (default: the one the restorer set).
+        Stage 1: each sample uses its known type's hub; stage 2: the
+        classifier's softmax mixture (or the ingredient reformulation).
+        """
+        context = context if context is not None else context_of(self)
+        perceived = self.sdam(x, context) if self.sdam is not None else x
+        logits = self.degradation_classifier(perceived)
+        if context.stage == 1:
+            if context.task_idx is None:
+                raise KeyError('MetaPriorLearning: stage 1 needs each sample\'s task_idx '
+                               '(MultiTaskDataset sets it in the metainfo)')
+            if int(context.task_idx.max()) >= self.num_types:
+                raise ValueError(f'MetaPriorLearning: task index {int(context.task_idx.max())} '
+                                 f'but only {self.num_types} hubs (num_types)')
+            weights = F.one_hot(context.task_idx, self.num_types).to(x.dtype)
+        elif self.ingredient:
+            weights = None
+        else:
+            weights = torch.softmax(logits, dim=1)
+        self.last_hub_weights = None if weights is None else weights.detach()
+        tokens = (self.hub_tokens(weights) if weights is not None
+                  else self.ingredient_tokens(perceived))
+        return x + self.proj(self.attend(x, tokens))
