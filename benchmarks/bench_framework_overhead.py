@@ -89,9 +89,9 @@ def build_runner(data_root: str, work_dir: str, max_iters: int):
     """The Runner of ``tools/train.py`` for the demo config, validation off."""
     from mmengine.runner import Runner
 
-    from irtoolbox.utils.checkpoint import install_safe_checkpoint_loading
+    from irtoolbox.utils.checkpoint import install_safe_checkpointing
     from irtoolbox.utils.launch import load_config, setup_launcher
-    install_safe_checkpoint_loading(unsafe=False)
+    install_safe_checkpointing(unsafe=False)
     options = {'train_dataloader.dataset.data_root': data_root,
                'train_cfg.max_iters': max_iters,
                'log_level': 'WARNING'}  # the log lines are still formatted and written to file

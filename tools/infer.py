@@ -30,9 +30,8 @@ except ImportError:  # run from a checkout without `pip install -e .`
 
 from irtoolbox.apis import init_model, restore_image  # noqa: E402
 from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
-from irtoolbox.utils.checkpoint import install_safe_checkpoint_loading  # noqa: E402
-
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
+from irtoolbox.utils.checkpoint import install_safe_checkpointing  # noqa: E402
+from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS as IMAGE_EXTS  # noqa: E402
 
 
 class InferError(Exception):
@@ -129,7 +128,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     # every mmengine load path (e.g. init_cfg pretrained weights) goes through
     # the safe loader too, as in the other tools
-    install_safe_checkpoint_loading(unsafe=args.unsafe_load)
+    install_safe_checkpointing(unsafe=args.unsafe_load)
     try:
         inputs = collect_inputs(args.input)
         plan = plan_outputs(inputs, args.output, osp.isfile(args.input), args.ext)

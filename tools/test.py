@@ -30,8 +30,10 @@ def main() -> None:
 
         from mmengine.runner import Runner
 
-        from irtoolbox.utils.checkpoint import install_safe_checkpoint_loading
-        install_safe_checkpoint_loading(unsafe=args.unsafe_load)
+        from irtoolbox.utils.checkpoint import install_safe_checkpointing
+
+        # explicit, before any load: resume/load_from/init_cfg go through the allowlist
+        install_safe_checkpointing(unsafe=args.unsafe_load)
         if not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
         cfg = load_config(args.config, args.cfg_options, args.work_dir)

@@ -46,8 +46,10 @@ def main() -> None:
     with one_line_errors('train.py'):
         from mmengine.runner import Runner
 
-        from irtoolbox.utils.checkpoint import install_safe_checkpoint_loading
-        install_safe_checkpoint_loading(unsafe=args.unsafe_load)
+        from irtoolbox.utils.checkpoint import install_safe_checkpointing
+
+        # explicit, before any load: resume/load_from/init_cfg go through the allowlist
+        install_safe_checkpointing(unsafe=args.unsafe_load)
         cfg = load_config(args.config, args.cfg_options, args.work_dir)
         apply_training_flags(cfg, args)
         setup_launcher(cfg, args.launcher, args.local_rank)

@@ -5,8 +5,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1000, by_epoch=False, max_keep_ckpts=3,
-                    save_last=True),
+    # mmengine's CheckpointHook plus atomic saves, crash-safe pruning order and
+    # safe loading during the run (docs/reliability.md).
+    checkpoint=dict(type='SafeCheckpointHook', interval=1000, by_epoch=False,
+                    max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [

@@ -1,5 +1,5 @@
 """The programmatic face: build a trained model and restore images (tiled)."""
-from .inference import init_model, load_checkpoint_file, restore_image
+from .inference import init_model, restore_image
 from .tiling import tile_spans, tiled_forward
 
-__all__ = ['init_model', 'load_checkpoint_file', 'restore_image', 'tiled_forward', 'tile_spans']
+__all__ = ['init_model', 'restore_image', 'tiled_forward', 'tile_spans']

@@ -34,12 +34,13 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from irtoolbox.registry import TRANSFORMS
+from irtoolbox.utils.image_conventions import ARRAY_EXTENSIONS, IMAGE_EXTENSIONS
 
 from .image_io import DATA_ERRORS
 from .lmdb_backend import META_INFO_NAME
 
-IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm',
-                  '.pgm', '.npy')
+# Decodable images and np.save arrays (image_io reads both).
+IMG_EXTENSIONS = IMAGE_EXTENSIONS + ARRAY_EXTENSIONS
 ON_ERROR = ('raise', 'skip')
 
 Index = Union[int, Tuple[int, int]]

@@ -41,8 +41,9 @@ import cv2
 import numpy as np
 from mmengine import fileio
 
+from irtoolbox.utils.image_conventions import INT_MAX_VALUES, check_channel_order
+
 NPY_MAGIC = b'\x93NUMPY'
-CHANNEL_ORDERS = ('rgb', 'bgr')
 COLOR_TYPES = ('color', 'grayscale', 'unchanged')
 
 
@@ -70,9 +71,7 @@ DATA_ERRORS = (FileNotFoundError, ImageDecodeError, ImageSizeError)
 
 def check_image_options(channel_order: str, color_type: str) -> None:
     """Raise a clear ``ValueError`` for an unknown channel order/colour type."""
-    if channel_order not in CHANNEL_ORDERS:
-        raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
-                         f'got {channel_order!r}')
+    check_channel_order(channel_order)
     if color_type not in COLOR_TYPES:
         raise ValueError(f'color_type must be one of {COLOR_TYPES}, got {color_type!r}')
 
@@ -144,8 +143,6 @@ def _raw_decode(content: bytes, path: str) -> np.ndarray:
     return array
 
 
-# Full-scale value of each integer pixel type: integers are divided by it.
-INT_MAX_VALUES = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 FLOAT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 

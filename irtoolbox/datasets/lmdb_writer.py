@@ -52,10 +52,10 @@ import cv2
 import lmdb
 import numpy as np
 
+from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS
+
 from .lmdb_backend import META_INFO_NAME, close_environment
 
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm',
-                    '.pgm', '.pbm')
 TMP_INFIX = '.tmp-'
 PAGE_SIZE = 4096
 # Per-entry overhead: a value larger than a page lives in its own overflow

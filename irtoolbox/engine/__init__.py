@@ -1,8 +1,7 @@
-"""Engine: hooks, loops and optimizer wrappers registered for the Runner."""
-from irtoolbox.utils.checkpoint import ensure_safe_checkpoint_loading
+"""Engine: hooks, loops and optimizer wrappers registered for the Runner.
 
+Importing it changes nothing in mmengine or torch: safe checkpoint loading and
+atomic saving come with ``SafeCheckpointHook`` (named by the default runtime)
+and the tools (docs/reliability.md).
+"""
 from . import hooks, optimizers, runner  # noqa: F401
-
-# Every checkpoint load/save of a run that uses irtoolbox parts goes through the
-# safe loader and the atomic writer (docs/reliability.md).
-ensure_safe_checkpoint_loading()

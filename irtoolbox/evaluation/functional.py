@@ -25,22 +25,16 @@ from typing import Tuple
 import cv2
 import numpy as np
 
+from irtoolbox.utils.image_conventions import check_channel_order
+
 # BT.601 luma weights for R, G, B in [0, 1], giving Y on the 0..255 scale.
 BT601_Y_WEIGHTS_RGB = (65.481, 128.553, 24.966)
 BT601_Y_OFFSET = 16.0
-CHANNEL_ORDERS = ('rgb', 'bgr')
 
 SSIM_WINDOW_SIZE = 11
 SSIM_SIGMA = 1.5
 SSIM_C1 = (0.01 * 255) ** 2
 SSIM_C2 = (0.03 * 255) ** 2
-
-
-def check_channel_order(channel_order: str, where: str = '') -> None:
-    """Raise if ``channel_order`` is not 'rgb' or 'bgr'; ``where`` ends the message."""
-    if channel_order not in CHANNEL_ORDERS:
-        raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, got '
-                         f'{channel_order!r}{where}')
 
 
 def to_y_channel(img: np.ndarray, channel_order: str = 'rgb') -> np.ndarray:

@@ -15,34 +15,43 @@ A file that names any other global is refused with :class:`UnsafeCheckpointError
 naming the types; ``unsafe=True`` (``--unsafe-load`` in the tools) falls back to
 full unpickling, with a loud warning.
 
-:func:`install_safe_checkpoint_loading` routes every mmengine load path through
-:func:`load_checkpoint_file`: ``CheckpointLoader``'s local-path scheme ('')
-serves ``Runner.resume``, ``Runner.load_checkpoint`` (``load_from``, tools
+:func:`install_safe_checkpointing` routes mmengine's load paths through
+:func:`load_checkpoint_file` with mmengine's extension point
+``CheckpointLoader.register_scheme``: the local-path scheme ('') serves
+``Runner.resume``, ``Runner.load_checkpoint`` (``load_from``, tools
 test/infer), ``mmengine.runner.load_checkpoint`` and ``init_cfg`` pretrained
-weights; the http(s) scheme (also used by ``torchvision://``, ``open-mmlab://``
-and ``mmcls://``) downloads into the torch hub cache and loads the file the
-same way (torch.hub would load it with ``weights_only=False``).
+weights; the http(s) scheme downloads into the torch hub cache and loads the
+file the same way (torch.hub would load it with ``weights_only=False``), and
+so do ``torchvision://``, ``open-mmlab://`` and ``mmcls://`` names. Nothing
+is installed by importing irtoolbox: the tools, ``irtoolbox.apis`` and
+``SafeCheckpointHook`` (for the duration of a run) install it explicitly, and
+:func:`uninstall_safe_checkpointing` gives mmengine its loaders back.
 
 Saving
 ------
-mmengine writes a checkpoint with ``open(path, 'wb').write(...)``: a crash in
-the middle leaves a truncated file under the final name. :func:`atomic_save_checkpoint`
-writes to a temporary file in the same folder, flushes and fsyncs it, renames
-it over the final name (``os.replace`` is atomic on POSIX) and fsyncs the
-folder, so the final name is always either the old or the new complete file.
-:func:`atomic_write_text` does the same for the ``last_checkpoint`` pointer
-(see ``irtoolbox.engine.hooks.SafeCheckpointHook``).
+mmengine writes a checkpoint with ``open(path, 'wb').write(...)`` (its
+``LocalBackend.put``): a crash in the middle leaves a truncated file under the
+final name. :class:`AtomicLocalBackend`, registered with mmengine's file
+backends under a name of its own (:data:`ATOMIC_BACKEND`, by
+:func:`register_atomic_backend`), writes to a temporary file in the same
+folder, flushes and fsyncs it, renames it over the final name (``os.replace``
+is atomic on POSIX) and fsyncs the folder, so the final name is always either
+the old or the new complete file. ``irtoolbox.engine.hooks.SafeCheckpointHook``
+saves through it and writes the ``last_checkpoint`` pointer with
+:func:`atomic_write_text`.
 """
+import contextlib
 import io
 import os
 import os.path as osp
 import tempfile
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Union
 from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from mmengine.fileio import LocalBackend
 from mmengine.logging import HistoryBuffer, print_log
 
 MapLocation = Union[str, torch.device, Callable, Dict[str, str], None]
@@ -144,7 +153,9 @@ def load_checkpoint_file(path: str, map_location: MapLocation = 'cpu',
 
 
 # ----------------------------------------------------------------- installing
-_STATE: Dict[str, Any] = {'unsafe': None, 'originals': {}}
+# Installing replaces the loaders of these CheckpointLoader prefixes (through
+# mmengine's own register_scheme); the loaders they had are kept to restore.
+_STATE: Dict[str, Any] = {'unsafe': False, 'replaced': None}
 
 
 def _load_from_local_safe(filename: str, map_location: MapLocation = None) -> Any:
@@ -174,29 +185,114 @@ def _load_from_http_safe(filename: str, map_location: MapLocation = None,
     return _load_from_local_safe(cached, map_location)
 
 
-def install_safe_checkpoint_loading(unsafe: bool = False) -> None:
-    """Route all mmengine checkpoint loads through :func:`load_checkpoint_file`.
+def _load_from_model_zoo_safe(filename: str, map_location: MapLocation = None) -> Any:
+    """``torchvision://``, ``modelzoo://``, ``open-mmlab://``, ``openmmlab://`` and
+    ``mmcls://`` names: resolved to a URL (or a file in the mmengine home) with
+    mmengine's own tables, then loaded like any other file.
 
-    Idempotent; a later call may switch ``unsafe`` (the tools call it with
-    ``args.unsafe_load``). Also installs atomic saving
-    (:func:`install_atomic_checkpoint_saving`).
+    mmengine's loaders for these schemes download through torch.hub, which
+    unpickles with ``weights_only=False``.
     """
     from mmengine.runner import checkpoint as mm_ckpt
+    prefix, name = filename.split('://', 1)
+    if prefix in ('torchvision', 'modelzoo'):
+        location = mm_ckpt.get_torchvision_models()[name]
+    elif prefix == 'mmcls':
+        location = mm_ckpt.get_mmcls_models()[name]
+    else:
+        name = mm_ckpt.get_deprecated_model_names().get(name, name)
+        location = mm_ckpt.get_external_models()[name]
+    if location.startswith(('http://', 'https://')):
+        checkpoint = _load_from_http_safe(location, map_location)
+    else:  # open-mmlab tables may name a file relative to the mmengine home
+        checkpoint = _load_from_local_safe(
+            osp.join(mm_ckpt._get_mmengine_home(), location), map_location)
+    if prefix == 'mmcls':
+        checkpoint = mm_ckpt._process_mmcls_checkpoint(checkpoint)
+    return checkpoint
+
+
+#: (prefixes, loader) pairs registered with mmengine's ``CheckpointLoader``.
+_SAFE_SCHEMES = (
+    ('', _load_from_local_safe),
+    (('http://', 'https://'), _load_from_http_safe),
+    (('torchvision://', 'modelzoo://', 'open-mmlab://', 'openmmlab://', 'mmcls://'),
+     _load_from_model_zoo_safe),
+)
+
+
+def _scheme_prefixes() -> List[str]:
+    return [p for prefixes, _ in _SAFE_SCHEMES
+            for p in ([prefixes] if isinstance(prefixes, str) else prefixes)]
+
+
+def safe_checkpointing_installed() -> bool:
+    """Whether :func:`install_safe_checkpointing` is in effect."""
+    return _STATE['replaced'] is not None
+
+
+def install_safe_checkpointing(unsafe: bool = False) -> None:
+    """Route mmengine's checkpoint loads through :func:`load_checkpoint_file`.
+
+    Registers safe loaders with mmengine's extension point
+    ``CheckpointLoader.register_scheme`` for local paths (``''``: used by
+    ``Runner.resume``, ``Runner.load_checkpoint``, ``load_from``,
+    ``mmengine.runner.load_checkpoint`` and ``init_cfg`` pretrained weights),
+    ``http(s)://`` and the model-zoo schemes. Nothing else in mmengine or
+    torch is touched: torch's allowlist is only extended for the duration of
+    each load (``torch.serialization.safe_globals``).
+
+    Explicit, never done by an import: the tools call it first with
+    ``args.unsafe_load``, ``irtoolbox.apis.init_model`` and
+    ``SafeCheckpointHook`` (for the duration of a run) through
+    :func:`safe_checkpointing`. Idempotent; a later call may switch ``unsafe``.
+    :func:`uninstall_safe_checkpointing` restores mmengine's loaders.
+
+    Args:
+        unsafe: fall back to full unpickling, with a loud warning (trusted
+            files only). Default: False.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
     _STATE['unsafe'] = bool(unsafe)
-    mm_ckpt.CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local_safe,
-                                             force=True)
-    mm_ckpt.CheckpointLoader.register_scheme(prefixes=('http://', 'https://'),
-                                             loader=_load_from_http_safe, force=True)
-    # torchvision://, open-mmlab:// and mmcls:// call the module-level function directly.
-    _STATE['originals'].setdefault('load_from_http', mm_ckpt.load_from_http)
-    mm_ckpt.load_from_http = _load_from_http_safe
-    install_atomic_checkpoint_saving()
+    if safe_checkpointing_installed():
+        return
+    current = CheckpointLoader._schemes  # read only: the loaders to restore later
+    _STATE['replaced'] = {prefix: current.get(prefix) for prefix in _scheme_prefixes()}
+    for prefixes, loader in _SAFE_SCHEMES:
+        CheckpointLoader.register_scheme(prefixes=prefixes, loader=loader, force=True)
 
 
-def ensure_safe_checkpoint_loading() -> None:
-    """Install safe loading unless already installed (keeps an earlier ``unsafe`` choice)."""
-    if _STATE['unsafe'] is None:
-        install_safe_checkpoint_loading(unsafe=False)
+def uninstall_safe_checkpointing() -> None:
+    """Give mmengine's ``CheckpointLoader`` back the loaders it had before
+    :func:`install_safe_checkpointing` (no-op when not installed)."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    replaced = _STATE['replaced']
+    if replaced is None:
+        return
+    for prefix, loader in replaced.items():
+        if loader is not None:
+            CheckpointLoader.register_scheme(prefixes=prefix, loader=loader, force=True)
+        else:  # the prefix was unknown to mmengine before: forget it again
+            CheckpointLoader._schemes.pop(prefix, None)
+    _STATE['replaced'], _STATE['unsafe'] = None, False
+
+
+@contextlib.contextmanager
+def safe_checkpointing(unsafe: bool = False) -> Iterator[None]:
+    """Safe loading inside the ``with`` block only.
+
+    Installs (with ``unsafe``) unless already installed, and on exit
+    uninstalls only what it installed, so an outer installation (a tool's)
+    and its ``unsafe`` choice are kept.
+    """
+    installed_here = not safe_checkpointing_installed()
+    if installed_here:
+        install_safe_checkpointing(unsafe=unsafe)
+    try:
+        yield
+    finally:
+        if installed_here:
+            uninstall_safe_checkpointing()
 
 
 # --------------------------------------------------------------------- saving
@@ -237,34 +333,44 @@ def atomic_write_text(path: str, text: str) -> None:
     atomic_write_bytes(path, lambda f: f.write(text.encode('utf-8')))
 
 
-def _is_local(filename: str, backend_args: Optional[dict]) -> bool:
+#: Name of :class:`AtomicLocalBackend` among mmengine's file backends.
+ATOMIC_BACKEND = 'irtoolbox_atomic_local'
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's ``LocalBackend`` whose writes replace a file all at once.
+
+    mmengine's ``save_checkpoint`` serialises the checkpoint to bytes and
+    hands them to the file backend's ``put``; ``LocalBackend.put`` writes
+    them with ``open(path, 'wb')``, so a crash midway leaves a truncated file
+    under the final name. Here ``put``/``put_text`` go through
+    :func:`atomic_write_bytes`. ``SafeCheckpointHook`` saves local
+    checkpoints through it (``backend_args=dict(backend=ATOMIC_BACKEND)``).
+    """
+
+    def put(self, obj: bytes, filepath: Union[str, 'os.PathLike']) -> None:
+        atomic_write_bytes(str(filepath), lambda f: f.write(obj))
+
+    def put_text(self, obj: str, filepath: Union[str, 'os.PathLike'],
+                 encoding: str = 'utf-8') -> None:
+        atomic_write_bytes(str(filepath), lambda f: f.write(obj.encode(encoding)))
+
+
+def register_atomic_backend() -> None:
+    """Add :class:`AtomicLocalBackend` to mmengine's file backends under
+    :data:`ATOMIC_BACKEND` (a new name: no existing backend changes). Idempotent."""
+    from mmengine.fileio import register_backend
+    from mmengine.fileio.backends.registry_utils import backends
+    if backends.get(ATOMIC_BACKEND) is not AtomicLocalBackend:
+        register_backend(ATOMIC_BACKEND, AtomicLocalBackend, force=True)
+
+
+def is_local_path(filename: str, backend_args: Optional[dict] = None) -> bool:
+    """Whether mmengine would store ``filename`` on the local disk."""
     if '://' in filename or filename.startswith('pavi:'):
         return False
-    from mmengine.fileio import LocalBackend, get_file_backend
+    from mmengine.fileio import get_file_backend
     return isinstance(get_file_backend(filename, backend_args=backend_args), LocalBackend)
-
-
-def atomic_save_checkpoint(checkpoint: dict, filename: str,
-                           file_client_args: Optional[dict] = None,
-                           backend_args: Optional[dict] = None) -> None:
-    """Drop-in for ``mmengine.runner.checkpoint.save_checkpoint``; atomic for local files."""
-    if file_client_args is not None or not _is_local(str(filename), backend_args):
-        _STATE['originals']['save_checkpoint'](checkpoint, filename,
-                                               file_client_args=file_client_args,
-                                               backend_args=backend_args)
-        return
-    atomic_write_bytes(str(filename), lambda f: torch.save(checkpoint, f))
-
-
-def install_atomic_checkpoint_saving() -> None:
-    """Make every mmengine ``save_checkpoint`` reference atomic (idempotent)."""
-    import mmengine.runner
-    from mmengine.runner import checkpoint as mm_ckpt
-    from mmengine.runner import runner as mm_runner
-    _STATE['originals'].setdefault('save_checkpoint', mm_ckpt.save_checkpoint)
-    # runner.py imported the function by name; the hook imports it from the package.
-    for module in (mm_ckpt, mm_runner, mmengine.runner):
-        module.save_checkpoint = atomic_save_checkpoint
 
 
 def allowed_global_names() -> Sequence[str]:

@@ -46,11 +46,16 @@ def test_failed_save_keeps_previous_checkpoint_and_pointer(tmp_path, monkeypatch
 _SAVER = textwrap.dedent('''
     import os, sys, torch
     sys.path.insert(0, {repo!r})
-    from irtoolbox.utils.checkpoint import atomic_save_checkpoint, atomic_write_text
+    from mmengine.runner.checkpoint import save_checkpoint
+    from irtoolbox.utils.checkpoint import (ATOMIC_BACKEND, atomic_write_text,
+                                            register_atomic_backend)
+    register_atomic_backend()
     folder = sys.argv[1]
     for i in range(10_000):
         path = os.path.join(folder, f'iter_{{i % 2}}.pth')
-        atomic_save_checkpoint(dict(step=i, w=torch.full((2_000_000,), float(i))), path)
+        # mmengine's own writer, with the backend SafeCheckpointHook passes it
+        save_checkpoint(dict(step=i, w=torch.full((2_000_000,), float(i))), path,
+                        backend_args=dict(backend=ATOMIC_BACKEND))
         atomic_write_text(os.path.join(folder, 'last_checkpoint'), path)
 ''')
 

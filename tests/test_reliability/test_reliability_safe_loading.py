@@ -8,11 +8,13 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 from reliability_toys import CountingPairDataset, make_runner
 
-import irtoolbox.engine  # noqa: F401  (installs the safe loader)
 from irtoolbox.utils.checkpoint import (
     UnsafeCheckpointError,
-    install_safe_checkpoint_loading,
+    install_safe_checkpointing,
     load_checkpoint_file,
+    safe_checkpointing,
+    safe_checkpointing_installed,
+    uninstall_safe_checkpointing,
 )
 
 
@@ -52,7 +54,8 @@ def test_real_mmengine_checkpoint_is_loaded_without_weights_only_false(tmp_path)
     assert ckpt['message_hub']['log_scalars']['train/loss_mse'].mean() == \
         reference['message_hub']['log_scalars']['train/loss_mse'].mean()
     # the path every mmengine load takes (resume, load_from, init_cfg)
-    assert _load_checkpoint(path)['meta']['iter'] == 2
+    with safe_checkpointing():
+        assert _load_checkpoint(path)['meta']['iter'] == 2
 
 
 def test_file_writing_pickle_is_refused_and_runs_nothing(tmp_path):
@@ -61,7 +64,7 @@ def test_file_writing_pickle_is_refused_and_runs_nothing(tmp_path):
     torch.save(dict(state_dict={}, meta=_WritesAFile(str(target))), path)
     with pytest.raises(UnsafeCheckpointError, match=r'builtins\.eval.*--unsafe-load'):
         load_checkpoint_file(path)
-    with pytest.raises(UnsafeCheckpointError, match=r'builtins\.eval'):
+    with safe_checkpointing(), pytest.raises(UnsafeCheckpointError, match=r'builtins\.eval'):
         _load_checkpoint(path)
     assert not target.exists()
 
@@ -80,12 +83,34 @@ def test_unsafe_opt_in_loads_with_a_loud_warning(tmp_path):
         load_checkpoint_file(path)
     with pytest.warns(UserWarning, match='UNSAFE checkpoint loading'):
         assert load_checkpoint_file(path, unsafe=True)['value'] == fractions.Fraction(1, 3)
-    install_safe_checkpoint_loading(unsafe=True)
+    install_safe_checkpointing(unsafe=True)
     try:
         with pytest.warns(UserWarning, match='UNSAFE'):
             assert _load_checkpoint(path)['value'] == fractions.Fraction(1, 3)
     finally:
-        install_safe_checkpoint_loading(unsafe=False)
+        uninstall_safe_checkpointing()
+
+
+def test_a_run_loads_safely_and_gives_mmengine_its_loader_back(tmp_path):
+    """A Runner with SafeCheckpointHook refuses a code-running load_from; mmengine's
+    own loader is back once the run ends (nothing installed beyond the run)."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    mmengine_loader = CheckpointLoader._schemes['']
+    assert not safe_checkpointing_installed()
+    target = tmp_path / 'pwned.txt'
+    evil = str(tmp_path / 'evil.pth')
+    torch.save(dict(state_dict={}, meta=_WritesAFile(str(target))), evil)
+    runner = make_runner(str(tmp_path / 'run'), CountingPairDataset(str(tmp_path / 'log')),
+                         max_iters=2, interval=2, load_from=evil)
+    with pytest.raises(UnsafeCheckpointError, match=r'builtins\.eval'):
+        runner.train()
+    assert not target.exists()
+    uninstall_safe_checkpointing()  # the failed run stopped before after_run
+    runner = make_runner(str(tmp_path / 'run2'), CountingPairDataset(str(tmp_path / 'log2')),
+                         max_iters=2, interval=2)
+    runner.train()
+    assert CheckpointLoader._schemes[''] is mmengine_loader
+    assert not safe_checkpointing_installed()
 
 
 def test_missing_file_is_named(tmp_path):

@@ -1,31 +1,103 @@
-"""CheckpointHook whose ``last_checkpoint`` pointer never names a missing or partial file.
+"""CheckpointHook that saves atomically and whose ``last_checkpoint`` pointer never
+names a missing or partial file; it also makes the run's checkpoint loads safe.
 
 mmengine's ``CheckpointHook`` (a) deletes the oldest kept checkpoint *before*
-writing the new one, and (b) rewrites ``work_dir/last_checkpoint`` with a plain
-``open(..., 'w')``. A crash during the save can therefore leave no complete
-checkpoint (``max_keep_ckpts=1``) and a pointer that is empty or names a file
-that does not exist, and ``--resume`` then fails.
+writing the new one, (b) writes the checkpoint with a plain ``open(path, 'wb')``
+and (c) rewrites ``work_dir/last_checkpoint`` in place. A crash during the save
+can therefore leave no complete checkpoint (``max_keep_ckpts=1``), a truncated
+file and a pointer that is empty or names a file that does not exist, and
+``--resume`` then fails.
 
-This hook keeps mmengine's behaviour and options but orders the steps as
-save new (atomically, see ``irtoolbox.utils.checkpoint.atomic_save_checkpoint``)
--> atomically replace the pointer -> delete outdated checkpoints.
-It is registered in the irtoolbox scope both as ``SafeCheckpointHook`` and as
-``CheckpointHook``, so configs with ``default_scope='irtoolbox'`` get it
-without naming it.
+This hook keeps mmengine's behaviour and options but
+
+- saves local checkpoints through ``irtoolbox.utils.checkpoint.AtomicLocalBackend``
+  (``backend_args=dict(backend='irtoolbox_atomic_local')`` unless the config
+  sets ``backend_args``/``file_client_args``, e.g. for remote storage);
+- orders the steps as save new -> atomically replace the pointer -> delete
+  outdated checkpoints;
+- installs safe checkpoint loading (``install_safe_checkpointing``) in
+  ``before_run``, so ``resume``, ``load_from`` and ``init_cfg`` pretrained
+  weights of the run go through the allowlist, and uninstalls it in
+  ``after_run`` unless it was installed before (by a tool).
+
+It is registered under its own name, ``SafeCheckpointHook``, which
+``configs/_base_/default_runtime.py`` names; mmengine's ``CheckpointHook`` is
+left as it is.
 """
+import contextlib
+import logging
 import os.path as osp
-from typing import List
+from typing import Iterator, List
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
+from mmengine.logging import MMLogger
 
 from irtoolbox.registry import HOOKS
-from irtoolbox.utils.checkpoint import atomic_write_text
+from irtoolbox.utils.checkpoint import (
+    ATOMIC_BACKEND,
+    atomic_write_text,
+    install_safe_checkpointing,
+    is_local_path,
+    register_atomic_backend,
+    safe_checkpointing_installed,
+    uninstall_safe_checkpointing,
+)
+
+# mmengine's CheckpointHook.before_train builds a FileClient it never uses when
+# file_client_args is None (kept for backward compatibility, says its source),
+# and that object logs two deprecation warnings on every run.
+_UNUSED_FILE_CLIENT_WARNINGS = ('"FileClient" will be deprecated',
+                                '"HardDiskBackend" is the alias of "LocalBackend"')
 
 
-@HOOKS.register_module(name=['SafeCheckpointHook', 'CheckpointHook'])
+class _DropMessages(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_UNUSED_FILE_CLIENT_WARNINGS)
+
+
+@contextlib.contextmanager
+def _without_unused_file_client_warnings() -> Iterator[None]:
+    logger = MMLogger.get_current_instance()
+    dropper = _DropMessages()
+    logger.addFilter(dropper)
+    try:
+        yield
+    finally:
+        logger.removeFilter(dropper)
+
+
+@HOOKS.register_module()
 class SafeCheckpointHook(CheckpointHook):
-    """``CheckpointHook`` with crash-safe ordering of save, pointer and pruning."""
+    """``CheckpointHook`` with atomic saves, crash-safe ordering of save, pointer
+    and pruning, and safe loading during the run. Takes mmengine's
+    ``CheckpointHook`` arguments (see its documentation)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        register_atomic_backend()  # a new backend name: mmengine's own are unchanged
+        self._installed_safe_loading = False
+
+    def before_run(self, runner) -> None:
+        """Install safe loading for the run's loads unless already installed."""
+        self._installed_safe_loading = not safe_checkpointing_installed()
+        if self._installed_safe_loading:
+            install_safe_checkpointing(unsafe=False)
+
+    def after_run(self, runner) -> None:
+        """Uninstall safe loading if :meth:`before_run` installed it."""
+        if self._installed_safe_loading:
+            uninstall_safe_checkpointing()
+            self._installed_safe_loading = False
+
+    def before_train(self, runner) -> None:
+        """Save local checkpoints atomically; then mmengine's set-up."""
+        out_dir = self.out_dir if self.out_dir is not None else runner.work_dir
+        if (self.file_client_args is None and self.backend_args is None
+                and is_local_path(str(out_dir))):
+            self.backend_args = dict(backend=ATOMIC_BACKEND)
+        with _without_unused_file_client_warnings():
+            super().before_train(runner)
 
     def _ids_to_prune(self, runner, step: int) -> List[int]:
         """Update ``keep_ckpt_ids`` for ``step``; return the ids to delete after saving."""

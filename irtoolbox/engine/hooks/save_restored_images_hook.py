@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 from mmengine.hooks import Hook
 
-from irtoolbox.evaluation.metrics.base_restoration_metric import image_to_uint8_hwc
 from irtoolbox.registry import HOOKS
+from irtoolbox.utils.image_conventions import check_channel_order, image_to_uint8_hwc
 
-from .visualization_hook import check_channel_order, sample_stem
+from .visualization_hook import sample_stem
 
 EXTENSIONS = ('png', 'bmp', 'tif', 'tiff', 'jpg', 'jpeg', 'webp')
 

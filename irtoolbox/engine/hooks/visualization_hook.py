@@ -32,21 +32,14 @@ import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from irtoolbox.evaluation.functional import CHANNEL_ORDERS
-from irtoolbox.evaluation.metrics.base_restoration_metric import image_to_uint8_hwc
 from irtoolbox.registry import HOOKS
+from irtoolbox.utils.image_conventions import check_channel_order, image_to_uint8_hwc
 
 LABELS = ('degraded', 'restored', 'ground truth')
 LABEL_HEIGHT = 16
 SEPARATOR_WIDTH = 2
 SEPARATOR_VALUE = 255
 UPSAMPLE_MODES = {'nearest': cv2.INTER_NEAREST, 'bicubic': cv2.INTER_CUBIC}
-
-
-def check_channel_order(channel_order: str) -> None:
-    """Raise unless ``channel_order`` is one the pipeline records ('rgb' or 'bgr')."""
-    if channel_order not in CHANNEL_ORDERS:
-        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
 
 
 def to_rgb(img: np.ndarray, channel_order: str, name: str) -> np.ndarray:

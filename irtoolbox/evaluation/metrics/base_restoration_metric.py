@@ -25,7 +25,11 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from ..functional import check_channel_order
+from irtoolbox.utils.image_conventions import (
+    check_channel_order,
+    describe_sample,
+    image_to_uint8_hwc,
+)
 
 GroupBy = Union[None, str, Sequence[Union[str, Sequence[str]]]]
 GroupValue = Union[None, bool, int, float, str]
@@ -36,13 +40,6 @@ class MissingSampleKeyError(KeyError):
 
     def __str__(self) -> str:  # KeyError would print the message quoted
         return str(self.args[0])
-
-
-def _describe(sample: dict) -> str:
-    for key in ('img_path', 'gt_path', 'sample_idx'):
-        if sample.get(key) is not None:
-            return f'sample with {key}={sample[key]!r}'
-    return 'sample'
 
 
 def _normalise_group_by(group_by: GroupBy) -> List[Tuple[str, ...]]:
@@ -68,7 +65,7 @@ def lookup_key(sample: dict, key: str) -> Any:
     for part in key.split('.'):
         if not isinstance(node, dict) or part not in node:
             raise MissingSampleKeyError(
-                f'group_by key {key!r} is missing from the {_describe(sample)}; '
+                f'group_by key {key!r} is missing from the {describe_sample(sample)}; '
                 f'its keys are {sorted(sample)}')
         node = node[part]
     return node
@@ -82,29 +79,6 @@ def _plain_group_value(key: str, value: Any) -> GroupValue:
         return value
     raise TypeError(f'group_by key {key!r} must hold a scalar (int, float, str, bool, None), '
                     f'got {type(value).__name__}')
-
-
-def image_to_uint8_hwc(img: Any, name: str, sample: dict) -> np.ndarray:
-    """A ``C x H x W`` (or ``H x W``) image in [0, 1] as a rounded uint8 ``H x W x C`` array."""
-    if isinstance(img, torch.Tensor):
-        img = img.detach().cpu().numpy()
-    if not isinstance(img, np.ndarray):
-        raise TypeError(f'{name} of the {_describe(sample)} must be a Tensor or numpy array, '
-                        f'got {type(img).__name__}')
-    if img.ndim == 2:
-        img = img[None]
-    if img.ndim != 3:
-        raise ValueError(f'{name} of the {_describe(sample)} must be C x H x W, '
-                         f'got shape {img.shape}')
-    if img.dtype == np.uint8:
-        return np.ascontiguousarray(img.transpose(1, 2, 0))
-    if not np.issubdtype(img.dtype, np.floating):
-        raise TypeError(f'{name} of the {_describe(sample)} must be float in [0, 1] or uint8, '
-                        f'got {img.dtype}')
-    if not np.all(np.isfinite(img)):
-        raise ValueError(f'{name} of the {_describe(sample)} contains NaN or inf values')
-    scaled = np.round(np.clip(img.astype(np.float64), 0.0, 1.0) * 255.0)
-    return np.ascontiguousarray(scaled.astype(np.uint8).transpose(1, 2, 0))
 
 
 def _sorted_groups(groups: Dict[tuple, list]) -> List[tuple]:
@@ -163,7 +137,7 @@ class BaseRestorationMetric(BaseMetric):
         """``{'value': the image's metric, 'groups': {group_by key: plain value}}``."""
         pred, gt = self._image_pair(sample)
         channel_order = sample.get('channel_order') or 'rgb'
-        check_channel_order(channel_order, where=f' in the {_describe(sample)}')
+        check_channel_order(channel_order, where=f' in the {describe_sample(sample)}')
         value = float(self.compute_image(pred, gt, channel_order))
         keys = {key for spec in self.group_by for key in spec}
         groups = {key: _plain_group_value(key, lookup_key(sample, key)) for key in keys}
@@ -175,14 +149,14 @@ class BaseRestorationMetric(BaseMetric):
         for name in (self.pred_key, 'gt_img'):
             if sample.get(name) is None:
                 raise MissingSampleKeyError(
-                    f'{self.metric_name} needs {name!r}, missing from the {_describe(sample)}; '
-                    f'its keys are {sorted(sample)}')
+                    f'{self.metric_name} needs {name!r}, missing from the '
+                    f'{describe_sample(sample)}; its keys are {sorted(sample)}')
             images.append(image_to_uint8_hwc(sample[name], name, sample))
         pred, gt = images
         if pred.shape != gt.shape:
             raise ValueError(f'{self.pred_key} {pred.shape[:2]} and gt_img {gt.shape[:2]} '
                              f'(H, W, with {pred.shape[2]} vs {gt.shape[2]} channels) differ '
-                             f'in the {_describe(sample)}')
+                             f'in the {describe_sample(sample)}')
         return pred, gt
 
     def _mean(self, values: List[float]) -> float:
