@@ -12,9 +12,13 @@ from .base import BaseDegradation
 from .blur import GaussianBlur, gaussian_kernel2d
 from .compose import Compose
 from .downsample import Downsample, resize_matrix
+from .haze import Haze
 from .jpeg import JPEGCompression
+from .low_light import LowLight
 from .masks import BernoulliMask, BoxMask
+from .motion_blur import MotionBlur
 from .noise import GaussianNoise
+from .rain import RainStreaks
 
 
 def build_degradation(cfg: Union[dict, list, tuple, BaseDegradation]) -> BaseDegradation:
@@ -31,4 +35,4 @@ def build_degradation(cfg: Union[dict, list, tuple, BaseDegradation]) -> BaseDeg
 
 __all__ = ['BaseDegradation', 'GaussianBlur', 'GaussianNoise', 'JPEGCompression', 'Downsample',
            'BoxMask', 'BernoulliMask', 'Compose', 'build_degradation', 'gaussian_kernel2d',
-           'resize_matrix']
+           'resize_matrix', 'Haze', 'LowLight', 'MotionBlur', 'RainStreaks']
