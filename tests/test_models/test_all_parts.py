@@ -286,19 +286,31 @@ def _args_entries(cls: type) -> dict:
     return entries
 
 
-@pytest.mark.parametrize('name', registered_parts())
-def test_part_follows_house_style(name):
-    cls = MODELS.get(name)
-    params = _init_params(cls)
+def house_style_problems(cls: type) -> list:
+    """What a registered class breaks of docs/contributing.md's "A part" rules."""
+    name, params, problems = cls.__name__, _init_params(cls), []
     if not issubclass(cls, BaseDataPreprocessor):  # mmengine's own base class
-        assert issubclass(cls, BaseModule), f'{name} must subclass mmengine BaseModule'
-        assert 'init_cfg' in [p.name for p in params], f'{name} must take init_cfg'
+        if not issubclass(cls, BaseModule):
+            problems.append(f'{name} must subclass mmengine BaseModule')
+        if 'init_cfg' not in [p.name for p in params]:
+            problems.append(f'{name} must take init_cfg')
     mutable = [p.name for p in params if isinstance(p.default, (dict, list, set))]
-    assert not mutable, f'{name}: mutable default arguments {mutable}'
-    assert inspect.getdoc(cls.forward), f'{name}.forward has no docstring'
+    if mutable:
+        problems.append(f'{name}: mutable default arguments {mutable}')
+    if not inspect.getdoc(cls.forward):
+        problems.append(f'{name}.forward has no docstring')
     entries = _args_entries(cls)
     undocumented = [p.name for p in params if p.name not in entries]
-    assert not undocumented, f'{name}: Args: has no entry for {undocumented}'
-    no_default = [p.name for p in params if p.default is not p.empty
+    if undocumented:
+        problems.append(f'{name}: Args: has no entry for {undocumented}')
+    no_default = [p.name for p in params if p.default is not p.empty and p.name in entries
                   and 'default' not in entries[p.name].lower()]
-    assert not no_default, f'{name}: Args: entries that do not name their default: {no_default}'
+    if no_default:
+        problems.append(f'{name}: Args: entries that do not name their default: {no_default}')
+    return problems
+
+
+@pytest.mark.parametrize('name', registered_parts())
+def test_part_follows_house_style(name):
+    problems = house_style_problems(MODELS.get(name))
+    assert not problems, '\n'.join(problems)
