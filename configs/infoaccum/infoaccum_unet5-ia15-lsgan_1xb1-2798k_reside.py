@@ -1,17 +1,2 @@
-# Table II row 4: UNet-5 + LSGAN + InfoAccum-15 before the generator.
-# InfoAccum paper, Section VI.4 / Appendix G.E; 200 epochs at batch size 1.
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/infoaccum_pix2pix.py',
-    '../_base_/datasets/reside_its-sots-indoor.py',
-]
-
-model = dict(
-    backbone=dict(
-        depth=5, use_dropout=False,
-        plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4), position='input')]),
-    gan_loss=dict(gan_type='lsgan'),
-)
-
-train_cfg = dict(max_iters=2798000, val_interval=139000)
-default_hooks = dict(checkpoint=dict(interval=139000))
+# InfoAccum paper, Table II row 4: UNet-5 + LSGAN + InfoAccum-15, on RESIDE.
+_base_ = ['../_base_/models/infoaccum_unet5-ia15-lsgan.py', './_base_/reside.py']

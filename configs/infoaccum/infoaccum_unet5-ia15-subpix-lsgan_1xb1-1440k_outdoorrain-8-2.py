@@ -1,17 +1,2 @@
-# Table II row 5: UNet-5 + LSGAN + InfoAccum-15 + SubPixUpsamp (the full model).
-# InfoAccum paper, Section VI.4 / Appendix G.E; 200 epochs at batch size 1.
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/infoaccum_pix2pix.py',
-    '../_base_/datasets/outdoorrain_8-2.py',
-]
-
-model = dict(
-    backbone=dict(
-        depth=5, use_dropout=False, upsample='subpixel',
-        plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4), position='input')]),
-    gan_loss=dict(gan_type='lsgan'),
-)
-
-train_cfg = dict(max_iters=1440000, val_interval=72000)
-default_hooks = dict(checkpoint=dict(interval=72000))
+# InfoAccum paper, Table II row 5: UNet-5 + LSGAN + InfoAccum-15 + SubPixUpsamp, on OutdoorRain-8-2.
+_base_ = ['../_base_/models/infoaccum_unet5-ia15-subpix-lsgan.py', './_base_/outdoorrain-8-2.py']

@@ -1,14 +1,2 @@
-# Table II row 2: pix2pix (UNet-8) + LSGAN.
-# InfoAccum paper, Section VI.4 / Appendix G.E; 200 epochs at batch size 1.
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/infoaccum_pix2pix.py',
-    '../_base_/datasets/outdoorrain_8-2.py',
-]
-
-model = dict(
-    gan_loss=dict(gan_type='lsgan'),
-)
-
-train_cfg = dict(max_iters=1440000, val_interval=72000)
-default_hooks = dict(checkpoint=dict(interval=72000))
+# InfoAccum paper, Table II row 2: pix2pix (UNet-8) + LSGAN, on OutdoorRain-8-2.
+_base_ = ['../_base_/models/infoaccum_unet8-lsgan.py', './_base_/outdoorrain-8-2.py']

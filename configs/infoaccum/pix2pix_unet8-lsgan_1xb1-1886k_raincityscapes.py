@@ -1,14 +1,2 @@
-# Table II row 2: pix2pix (UNet-8) + LSGAN.
-# InfoAccum paper, Section VI.4 / Appendix G.E; 200 epochs at batch size 1.
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/infoaccum_pix2pix.py',
-    '../_base_/datasets/raincityscapes.py',
-]
-
-model = dict(
-    gan_loss=dict(gan_type='lsgan'),
-)
-
-train_cfg = dict(max_iters=1886400, val_interval=94000)
-default_hooks = dict(checkpoint=dict(interval=94000))
+# InfoAccum paper, Table II row 2: pix2pix (UNet-8) + LSGAN, on RainCityScapes.
+_base_ = ['../_base_/models/infoaccum_unet8-lsgan.py', './_base_/raincityscapes.py']

@@ -1,14 +1,2 @@
-# Table II row 1: pix2pix (UNet-8), vanilla GAN loss.
-# InfoAccum paper, Section VI.4 / Appendix G.E; 200 epochs at batch size 1.
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/infoaccum_pix2pix.py',
-    '../_base_/datasets/sidd_small-validation.py',
-]
-
-model = dict(
-    gan_loss=dict(gan_type='vanilla'),
-)
-
-train_cfg = dict(max_iters=32000, val_interval=1000)
-default_hooks = dict(checkpoint=dict(interval=1000))
+# InfoAccum paper, Table II row 1: pix2pix (UNet-8), vanilla GAN loss, on SIDD.
+_base_ = ['../_base_/models/infoaccum_pix2pix.py', './_base_/sidd.py']

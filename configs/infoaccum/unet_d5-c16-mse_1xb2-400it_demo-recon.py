@@ -6,6 +6,7 @@
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/infoaccum_reconstruction.py',
+    '../_base_/schedules/pix2pix_constant-lr.py',
     '../_base_/datasets/demo_reconstruction.py',
 ]
 

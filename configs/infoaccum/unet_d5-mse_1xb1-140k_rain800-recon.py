@@ -1,12 +1,6 @@
 # Table III row 3: UNet-5.
 # InfoAccum paper Appendix G.G: trained to reproduce Rain800's clean images (MSE loss).
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/infoaccum_reconstruction.py',
-    '../_base_/datasets/rain800_reconstruction.py',
-]
+_base_ = ['../_base_/models/infoaccum_reconstruction.py', './_base_/rain800-recon.py']
 
 model = dict(backbone=dict(
     depth=5))
-train_cfg = dict(max_iters=140000, val_interval=7000)
-default_hooks = dict(checkpoint=dict(interval=7000))

@@ -68,6 +68,29 @@ def diff(expected, actual, where='') -> list:
 # config of one file and returns what it must be now.
 # ---------------------------------------------------------------------------
 
+
+
+def _is_paper_config(path: str) -> bool:
+    """The InfoAccum paper's full-scale configs (Table II/III and the studies), not the demos."""
+    return path.startswith('configs/infoaccum/') and 'demo' not in path
+
+
+def _pix2pix_linear_decay(cfg: dict) -> dict:
+    """pix2pix's default schedule (issue 8, item 7): constant LR for the first half of the
+    200 epochs, then linear decay to 0, per iteration. Written out here from the recorded
+    iteration count, independently of the schedule files."""
+    max_iters = cfg['train_cfg']['max_iters']
+    cfg['param_scheduler'] = [dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                                   by_epoch=False, begin=max_iters // 2, end=max_iters)]
+    return cfg
+
+
+def _safe_checkpoint_hook(cfg: dict) -> dict:
+    """The default runtime names irtoolbox's own checkpoint hook (issue 8, item 3)."""
+    cfg['default_hooks']['checkpoint']['type'] = 'SafeCheckpointHook'
+    return cfg
+
+
 def _norm_cfg_and_named_losses(cfg: dict) -> dict:
     """House style (issue 8, item 1): ``norm='batch'|'instance'|'none'`` became mmcv's
     ``norm_cfg`` (pix2pix's names written out here), and GANRestorer's ``pixel_loss``
@@ -86,6 +109,10 @@ def _norm_cfg_and_named_losses(cfg: dict) -> dict:
 EXPECTED_CHANGES = [
     (lambda path: True, _norm_cfg_and_named_losses,
      'parts take norm_cfg; GANRestorer takes losses=dict(pixel=...) instead of pixel_loss'),
+    (lambda path: True, _safe_checkpoint_hook,
+     'default_runtime.py uses SafeCheckpointHook instead of patching mmengine\'s CheckpointHook'),
+    (_is_paper_config, _pix2pix_linear_decay,
+     'paper configs train with pix2pix\'s linear decay instead of a constant LR'),
 ]
 
 with open(RECORD) as f:

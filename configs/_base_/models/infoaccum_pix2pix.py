@@ -1,7 +1,10 @@
 # pix2pix (Isola et al., 2017) as the InfoAccum paper trains it (Appendix G.E):
 # U-Net-8 generator, 5-conv PatchGAN on cat(input, output), GAN + 100 * L1,
 # Adam lr 2e-4, betas (0.5, 0.999), weight decay 0, batch size 1.
-# Table II rows change the backbone and the GAN loss on top of this.
+# This is Table II row 1, pix2pix (UNet-8); rows 2-5 each add one change on top of the
+# previous one: infoaccum_unet8-lsgan.py, infoaccum_unet5-lsgan.py,
+# infoaccum_unet5-ia15-lsgan.py, infoaccum_unet5-ia15-subpix-lsgan.py. The schedule lives in
+# configs/_base_/schedules/ (pix2pix_linear-decay_<data>.py, pix2pix_constant-lr.py).
 model = dict(
     type='GANRestorer',
     backbone=dict(type='UNetGenerator', in_channels=3, out_channels=3, depth=8,
@@ -26,10 +29,3 @@ optim_wrapper = dict(
     generator=dict(type='OptimWrapper', optimizer=_adam),
     discriminator=dict(type='OptimWrapper', optimizer=_adam),
 )
-
-# The paper gives no iteration count; Fig. 7 plots 200 epochs. Each config
-# sets max_iters = 200 * (training pairs) at batch size 1.
-train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=140000, val_interval=10000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = []  # constant learning rate (the paper names no decay)

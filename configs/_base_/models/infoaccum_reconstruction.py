@@ -1,7 +1,8 @@
 # Reconstruction autoencoders of the InfoAccum paper's Table III (Appendix G.G):
 # a generator network trained to reproduce its (clean) input with an MSE loss;
 # the closer the output to the input, the less information the network loses.
-# The backbone is set by each config; the optimizer matches the GAN generator's.
+# The backbone is set by each config; the optimizer matches the GAN generator's; the
+# schedule lives in configs/_base_/schedules/.
 model = dict(
     type='Restorer',
     backbone=dict(type='UNetGenerator', in_channels=3, out_channels=3, depth=5,
@@ -13,7 +14,3 @@ model = dict(
 
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999), weight_decay=0))
-train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=140000, val_interval=10000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = []

@@ -1,0 +1,4 @@
+# InfoAccum paper, depth study (Fig. 3, Table I, Fig. 12, Appendix G.F): pix2pix with a
+# 4-level U-Net (UNet-4), vanilla GAN loss, on SIDD.
+_base_ = ['../_base_/models/infoaccum_pix2pix.py', './_base_/sidd.py']
+model = dict(backbone=dict(depth=4))
