@@ -37,7 +37,7 @@ def _model(**kwargs):
         discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=2,
                            norm_cfg=None),
         gan_loss=dict(type='GANLoss', gan_type='lsgan'),
-        losses=dict(pixel=dict(type='L1Loss', loss_weight=LAMBDA)), **kwargs))
+        **{'losses': dict(pixel=dict(type='L1Loss', loss_weight=LAMBDA)), **kwargs}))
 
 
 def _wrappers(model):
@@ -95,6 +95,54 @@ def test_train_step_updates_each_network_with_its_own_optimizer():
     # no gradient of the G step is left on D (it would leak into the next D update)
     assert all(p.grad is None or not p.grad.any() for p in model.discriminator.parameters())
     assert all(p.requires_grad for p in model.discriminator.parameters())
+
+
+@MODELS.register_module(force=True)
+class _InputFidelityLoss(torch.nn.Module):
+    """``loss_weight * mean |pred - lq|``: a loss that reads the degraded input."""
+
+    loss_inputs = ('pred', 'lq')
+
+    def __init__(self, loss_weight=1.0):
+        super().__init__()
+        self.loss_weight = loss_weight
+
+    def forward(self, pred, lq):
+        return self.loss_weight * (pred - lq).abs().mean()
+
+
+def test_named_losses_reach_the_generator_with_their_inputs():
+    """A loss added by config is called with the context entries it declares, logged
+    loss_<name>, and adds to G's total; values compared with the terms by hand."""
+    model = _model(losses=dict(pixel=dict(type='L1Loss', loss_weight=LAMBDA),
+                               fidelity=dict(type='_InputFidelityLoss', loss_weight=3.0)))
+    lq, gt = _batch()
+    data = model.data_preprocessor(
+        dict(inputs=lq, data_samples=[RestorationDataSample(gt_img=t) for t in gt]), True)
+    losses = model(data['inputs'], data['data_samples'], mode='loss')
+    assert set(losses) == {'loss_d_real', 'loss_d_fake', 'loss_g_gan', 'loss_pixel',
+                           'loss_fidelity'}
+    x, y = (torch.stack(lq) - 0.5) / 0.5, (torch.stack(gt) - 0.5) / 0.5
+    with torch.no_grad():
+        fake = model.backbone(x)
+        g_gan = ((model.discriminator(torch.cat([x, fake], 1)) - 1) ** 2).mean()
+    assert losses['loss_pixel'].item() == pytest.approx(LAMBDA * (fake - y).abs().mean().item(),
+                                                        rel=1e-5)
+    assert losses['loss_fidelity'].item() == pytest.approx(3.0 * (fake - x).abs().mean().item(),
+                                                           rel=1e-5)
+    wrappers = _wrappers(model)
+    log = model.train_step(dict(inputs=lq, data_samples=[RestorationDataSample(gt_img=t)
+                                                         for t in gt]), wrappers)
+    # D is updated first, so loss_g_gan is recomputed; the named terms use the same G(x)
+    assert log['loss_g'].item() == pytest.approx(
+        log['loss_g_gan'].item() + losses['loss_pixel'].item() + losses['loss_fidelity'].item(),
+        rel=1e-5)
+    assert losses['loss_g_gan'].item() == pytest.approx(g_gan.item(), rel=1e-5)
+
+
+def test_loss_names_that_clash_with_the_adversarial_terms():
+    with pytest.raises(ValueError, match="loss names \\['g_gan'\\]"):
+        _model(losses=dict(g_gan=dict(type='L1Loss')))
 
 
 def test_wrong_optim_wrapper_is_one_clear_error():
