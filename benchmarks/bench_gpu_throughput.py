@@ -9,7 +9,7 @@ Models (built through the MODELS registry, as configs build them):
 - ``unet5_infoaccum``: the InfoAccum paper's generator, ``UNetGenerator(depth=5,
   base_channels=64)`` with ``InfoAccum(num_layers=15, growth=4)`` before it
   (only if ``irtoolbox/models/backbones/unet.py`` and
-  ``irtoolbox/models/necks/info_accum.py`` exist).
+  ``irtoolbox/models/plugins/info_accum.py`` exist).
 
 One step = forward, L1 loss against a target, backward, Adam step, on a random
 batch resident on the GPU (no data loading). fp32: plain. AMP:
@@ -54,8 +54,8 @@ def model_configs() -> Dict[str, dict]:
     cfgs = {'demo': dict(type='ResidualCNN', in_channels=3, out_channels=3, mid_channels=32,
                          num_blocks=4)}
     unet = osp.join(REPO_ROOT, 'irtoolbox', 'models', 'backbones', 'unet.py')
-    neck = osp.join(REPO_ROOT, 'irtoolbox', 'models', 'necks', 'info_accum.py')
-    if osp.isfile(unet) and osp.isfile(neck):
+    plugin = osp.join(REPO_ROOT, 'irtoolbox', 'models', 'plugins', 'info_accum.py')
+    if osp.isfile(unet) and osp.isfile(plugin):
         cfgs['unet5_infoaccum'] = dict(
             type='UNetGenerator', in_channels=3, out_channels=3, depth=5, base_channels=64,
             plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4),
