@@ -69,7 +69,6 @@ def diff(expected, actual, where='') -> list:
 # ---------------------------------------------------------------------------
 
 
-
 def _is_paper_config(path: str) -> bool:
     """The InfoAccum paper's full-scale configs (Table II/III and the studies), not the demos."""
     return path.startswith('configs/infoaccum/') and 'demo' not in path
