@@ -36,7 +36,7 @@ def test_every_paper_config_is_covered():
 
 
 @pytest.mark.parametrize('path', PAPER_CONFIGS, ids=osp.basename)
-def test_paper_schedule_is_200_epochs_with_pix2pix_decay(path):
+def test_paper_recipe_200_epochs_pix2pix_decay_and_test_mode(path):
     cfg = Config.fromfile(path)
     iters = EPOCHS * TRAINING_PAIRS[data_of(path)]  # batch size 1
     assert cfg.train_dataloader.batch_size == 1
@@ -46,6 +46,8 @@ def test_paper_schedule_is_200_epochs_with_pix2pix_decay(path):
     assert cfg.param_scheduler == [dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                                         by_epoch=False, begin=iters // 2, end=iters)]
     assert cfg.default_hooks.checkpoint.interval == cfg.train_cfg.val_interval
+    # pix2pix's default test mode: BatchNorm with each test image's own statistics
+    assert cfg.model.test_cfg.bn_train_mode is True
 
 
 def test_linear_decay_matches_pix2pix_rule():

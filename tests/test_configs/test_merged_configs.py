@@ -104,6 +104,15 @@ def _norm_cfg_and_named_losses(cfg: dict) -> dict:
     return cfg
 
 
+def _bn_test_mode(train_mode: bool):
+    """Issue 8, item 7: the paper configs test with BatchNorm in training mode (per-image
+    statistics, pix2pix's default test mode); the demos keep the running statistics."""
+    def change(cfg: dict) -> dict:
+        cfg['model'].setdefault('test_cfg', {})['bn_train_mode'] = train_mode
+        return cfg
+    return change
+
+
 # (which configs, change, reason)
 EXPECTED_CHANGES = [
     (lambda path: True, _norm_cfg_and_named_losses,
@@ -112,6 +121,9 @@ EXPECTED_CHANGES = [
      'default_runtime.py uses SafeCheckpointHook instead of patching mmengine\'s CheckpointHook'),
     (_is_paper_config, _pix2pix_linear_decay,
      'paper configs train with pix2pix\'s linear decay instead of a constant LR'),
+    (_is_paper_config, _bn_test_mode(True), 'paper configs test with per-image BatchNorm'),
+    (lambda path: path.startswith('configs/infoaccum/') and 'demo' in path, _bn_test_mode(False),
+     'the InfoAccum demos say explicitly that they test with running statistics'),
 ]
 
 with open(RECORD) as f:

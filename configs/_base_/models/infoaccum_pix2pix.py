@@ -16,6 +16,9 @@ model = dict(
     losses=dict(pixel=dict(type='L1Loss', loss_weight=100.0)),  # lambda = 100, logged loss_pixel
     # [-1, 1] images for the Tanh generator; padding to the U-Net's 2**depth.
     data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
+    # Tested as pix2pix's test script does by default: BatchNorm with each test image's own
+    # statistics (batch size 1). False: the running statistics of training.
+    test_cfg=dict(bn_train_mode=True),
 )
 
 # Generator and discriminator are wrapped in DDP separately, so each

@@ -10,6 +10,7 @@ model = dict(
                   upsample='deconv'),
     losses=dict(mse=dict(type='MSELoss', loss_weight=1.0)),
     data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
+    test_cfg=dict(bn_train_mode=True),  # per-image BatchNorm statistics, as infoaccum_pix2pix.py
 )
 
 optim_wrapper = dict(type='OptimWrapper',
