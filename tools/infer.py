@@ -7,9 +7,13 @@ INPUT is an image file, a folder (its images, not recursive) or a glob
 pattern (quote it: 'photos/**/*.jpg'). OUTPUT is a file when INPUT is one
 file and OUTPUT has an image extension; otherwise a folder, where each result
 is named after its input (``<stem>.<ext>``). An input file is never
-overwritten. Results are 8-bit. ``--tile`` bounds the memory to one tile
-(see docs/inference.md). Errors are one line on stderr; images that cannot be
-decoded are reported and skipped, and the exit status is then 1.
+overwritten. Results keep the input's depth (8 or 16 bits) where the output
+format holds it (PNG, PPM/PGM, TIFF, NPY), else 8 bits. ``--tile`` bounds the
+memory to one tile plus the integer images (see docs/inference.md); ``.npy``
+and TIFF files, in or out, are memory-mapped and processed a band of tiles at
+a time, so they may be larger than memory (TIFF needs the optional package
+tifffile). Errors are one line on stderr; images that cannot be decoded are
+reported and skipped, and the exit status is then 1.
 """
 import argparse
 import glob
@@ -29,9 +33,15 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from irtoolbox.apis import init_model, restore_image  # noqa: E402
+from irtoolbox.apis.image_streams import STREAMED_EXTS, is_streamed_path  # noqa: E402
 from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
 from irtoolbox.utils.checkpoint import install_safe_checkpointing  # noqa: E402
 from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS as IMAGE_EXTS  # noqa: E402
+
+# .npy and TIFF are read and written memory-mapped, tile by tile (any size)
+INPUT_EXTS = tuple(dict.fromkeys((*IMAGE_EXTS, *STREAMED_EXTS)))
+# formats that hold 16-bit results (others get 8 bits)
+DEPTH16_EXTS = ('.png', '.ppm', '.pgm', '.pnm', *STREAMED_EXTS)
 
 
 class InferError(Exception):
@@ -62,9 +72,9 @@ def collect_inputs(pattern: str) -> List[str]:
         return [pattern]
     if osp.isdir(pattern):
         files = [osp.join(pattern, name) for name in sorted(os.listdir(pattern))
-                 if name.lower().endswith(IMAGE_EXTS) and osp.isfile(osp.join(pattern, name))]
+                 if name.lower().endswith(INPUT_EXTS) and osp.isfile(osp.join(pattern, name))]
         if not files:
-            raise InferError(f'no image files ({", ".join(IMAGE_EXTS)}) in folder {pattern!r}')
+            raise InferError(f'no image files ({", ".join(INPUT_EXTS)}) in folder {pattern!r}')
         return files
     if glob.has_magic(pattern):
         files = sorted(p for p in glob.glob(pattern, recursive=True) if osp.isfile(p))
@@ -77,13 +87,13 @@ def collect_inputs(pattern: str) -> List[str]:
 def plan_outputs(inputs: List[str], output: str, single_input: bool, ext: str) -> Dict[str, str]:
     """Map each input to its output path; refuse collisions and overwriting an input."""
     ext = ext.lstrip('.').lower()
-    if single_input and not osp.isdir(output) and output.lower().endswith(IMAGE_EXTS):
+    if single_input and not osp.isdir(output) and output.lower().endswith(INPUT_EXTS):
         plan = {inputs[0]: output}
     else:
         plan = {path: osp.join(output, osp.splitext(osp.basename(path))[0] + '.' + ext)
                 for path in inputs}
     for path in plan.values():
-        if not cv2.haveImageWriter(path):
+        if not is_streamed_path(path) and not cv2.haveImageWriter(path):
             raise InferError(f'OpenCV cannot write {osp.splitext(path)[1]!r} files: {path!r}')
     targets: Dict[str, str] = {}
     for src, dst in plan.items():
@@ -111,12 +121,17 @@ def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Nam
     """Restore every planned image; returns how many failed to decode."""
     failed = 0
     for src, dst in tqdm(plan.items(), desc='restoring', unit='img'):
+        streamed = is_streamed_path(dst)  # written tile by tile by restore_image
         try:
             result = restore_image(model, src, tile=args.tile, tile_overlap=args.tile_overlap,
-                                   channel_order='bgr')
+                                   channel_order='bgr', out=dst if streamed else None,
+                                   out_dtype=None if dst.lower().endswith(DEPTH16_EXTS)
+                                   else 'uint8')
         except DATA_ERRORS as err:
             tqdm.write(f'error: {_message(err)}', file=sys.stderr)
             failed += 1
+            continue
+        if streamed:
             continue
         os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
         if not cv2.imwrite(dst, result):
@@ -143,7 +158,8 @@ def main(argv: Optional[List[str]] = None) -> int:
               f'({str(err).splitlines()[-1][:200]}); pass --unsafe-load only if you trust it',
               file=sys.stderr)
         return 1
-    except (InferError, OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
+    except (InferError, OSError, KeyError, ValueError, TypeError, RuntimeError,
+            ImportError) as err:
         print(f'error: {_message(err).splitlines()[0]}', file=sys.stderr)
         return 1
     if failed:
