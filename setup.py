@@ -31,6 +31,8 @@ setup(
     packages=find_packages(include=['irtoolbox', 'irtoolbox.*']),
     python_requires='>=3.9',
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    # tiff: streamed (memory-mapped) TIFF in tools/infer.py and restore_image
+    extras_require={'tests': read_requirements('requirements/tests.txt'),
+                    'tiff': read_requirements('requirements/tiff.txt')},
     license='Apache-2.0',
 )
