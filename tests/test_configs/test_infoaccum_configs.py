@@ -62,6 +62,7 @@ def test_linear_decay_matches_pix2pix_rule():
     for it in range(total):
         expected = base_lr if it <= half else base_lr * (total - 1 - it) / (half - 1)
         assert optimizer.param_groups[0]['lr'] == pytest.approx(expected, rel=1e-6, abs=1e-12), it
+        optimizer.step()  # no gradient: changes nothing, keeps torch's step order
         scheduler.step()
     assert optimizer.param_groups[0]['lr'] == pytest.approx(0.0, abs=1e-12)
 
