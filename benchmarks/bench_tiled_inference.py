@@ -1,34 +1,48 @@
-"""Tiled inference: peak memory and speed vs image size, tiled vs untiled.
+"""Tiled inference: peak memory vs image size, in memory and streamed through BigTIFF.
 
-    python benchmarks/bench_tiled_inference.py [--quick] [--tile 512] [--overlap 32]
+    python benchmarks/bench_tiled_inference.py [--sizes 1024 4096 8192 16384]
+        [--modes memory bigtiff] [--model tiny|demo] [--tile 1056] [--overlap 32]
 
-Model: the demo config's model (Restorer + ResidualCNN c32b4, receptive field
-21 px), built by ``init_model`` with its initial weights (speed and memory do
-not depend on the values). Input: ``skimage.data.astronaut()`` resized to
-S x S (a real photo), given to ``restore_image`` as a uint8 array.
+Model: the demo config's Restorer (mean/std 0.5) built by ``init_model`` with
+its initial weights (memory does not depend on the values). ``--model tiny``
+(default) removes the residual blocks (ResidualCNN c32b0: conv 3->32, conv
+32->3, 1.7 kMAC/pixel, 44x less than the demo's c32b4), so that a 16384^2
+image runs in about a minute on 2 CPU cores; its working set per tile pixel
+is still that of 32-channel features. ``--model demo`` is the demo network.
 
-Each (size, mode) runs in a fresh subprocess so that peak resident memory is
-that setting's alone. The worker builds the model, reads its resident memory
-(``VmRSS``) as the baseline (after one 64x64 warm-up call), resets the kernel's high-water mark
-(``/proc/self/clear_refs``), makes the image, runs ``restore_image`` once and
-reads ``VmHWM``: peak = VmHWM - baseline. It also prints ``io``, the memory
-the API must hold whatever the tiling (the uint8 input, the float32 input and
-float32 output images: 3 + 12 + 12 bytes/pixel), and ``work`` = peak - io, the
-working set of the network, which tiling is meant to keep flat in the image
-size (it is bounded by the tile; the evenly shrunk tile side, printed as
-``tiles`` = count x side, varies a little with the image size). Seconds per
-megapixel are wall time of ``restore_image`` / (S*S/1e6).
+Input: ``skimage.data.astronaut()`` resized to S x S with ``cv2.resize`` (a
+generated uint8 image, one per size). Modes, each in a fresh subprocess so
+that its peak resident memory is its own:
 
-Untiled runs are skipped above ``--max-untiled`` (default 2048: a 4096^2
-untiled pass of this model needs ~9 GB of activations). ``--quick`` drops 4096.
-Machine-dependent; not a test; asserts nothing.
+- ``memory``: ``restore_image(model, uint8 array, tile, overlap)``, integer in,
+  integer out. The image is made after the baseline, so the peak counts the
+  caller's uint8 input and the uint8 output (``io`` = 6 B/pixel).
+- ``bigtiff``: ``restore_image(model, 'in.tif', tile, overlap, out='out.tif')``:
+  an uncompressed BigTIFF written beforehand (by another process) is read and
+  the result written memory-mapped, a band of tile rows at a time (``io`` =
+  the two bands, about 2 x tile x S x 3 B).
+- ``untiled`` (sizes up to ``--max-untiled``): ``tile=None``, for reference.
+
+The worker builds the model, runs one 64x64 warm-up call, reads ``VmRSS`` as
+the baseline, resets the kernel's high-water mark (``/proc/self/clear_refs``),
+makes the image (memory modes), runs ``restore_image`` once and reads
+``VmHWM``: peak = VmHWM - baseline. ``work`` = peak - io: the network's working
+set and the tile's float buffers, which the tile bounds. Seconds per megapixel
+are wall time of ``restore_image`` / (S*S/1e6).
+
+The default ``--tile 1056`` with ``--overlap 32`` makes the evenly shrunk tile
+about the same at every size (1024 at 1024^2 (one tile), 1048-1054 above), so
+that sizes are compared at the same working set. Machine-dependent; not a test;
+it checks nothing, it prints the ratios the issue asks for.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Dict, List, Optional
 
@@ -36,20 +50,26 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'residualcnn_c32b4_1xb8-400it_demo-blur-noise-jpeg.py')
 MB = 2 ** 20
+MODELS = {'tiny': {'model.backbone.num_blocks': 0}, 'demo': {}}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true', help='sizes 1024 and 2048 only')
-    parser.add_argument('--sizes', type=int, nargs='+', default=None)
-    parser.add_argument('--tile', type=int, default=512)
+    parser.add_argument('--sizes', type=int, nargs='+', default=[1024, 4096, 8192, 16384])
+    parser.add_argument('--modes', nargs='+', choices=['memory', 'bigtiff'],
+                        default=['memory', 'bigtiff'])
+    parser.add_argument('--model', choices=sorted(MODELS), default='tiny')
+    parser.add_argument('--tile', type=int, default=1056)
     parser.add_argument('--overlap', type=int, default=32)
-    parser.add_argument('--max-untiled', type=int, default=2048)
+    parser.add_argument('--max-untiled', type=int, default=1024,
+                        help='also run untiled up to this size (0: never)')
     parser.add_argument('--threads', type=int, default=2, help='torch threads per worker')
+    parser.add_argument('--workdir', default=None,
+                        help='folder for the BigTIFF files (default: a temporary folder)')
     parser.add_argument('--table-from', default=None,
                         help='print the table from the JSON lines a run wrote to stderr')
-    parser.add_argument('--worker', choices=['tiled', 'untiled'], default=None,
-                        help=argparse.SUPPRESS)
+    parser.add_argument('--worker', choices=['memory', 'untiled', 'bigtiff', 'prepare'],
+                        default=None, help=argparse.SUPPRESS)
     parser.add_argument('--size', type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -72,86 +92,126 @@ def _reset_peak() -> bool:
         return False
 
 
-def tile_of(args: argparse.Namespace) -> Optional[int]:
-    return args.tile if args.worker == 'tiled' else None
+def _make_image(size: int):
+    import cv2
+    from skimage import data as skdata
+    return cv2.resize(skdata.astronaut(), (size, size), interpolation=cv2.INTER_CUBIC)
+
+
+def _tiff_paths(workdir: str, size: int) -> Dict[str, str]:
+    return {'in': osp.join(workdir, f'in_{size}.tif'), 'out': osp.join(workdir, f'out_{size}.tif')}
 
 
 def worker(args: argparse.Namespace) -> None:
     """One setting in this (fresh) process; prints one JSON line."""
     sys.path.insert(0, REPO_ROOT)
-    import cv2
+    paths = _tiff_paths(args.workdir, args.size)
+    if args.worker == 'prepare':  # the BigTIFF input, written by a process of its own
+        import tifffile
+        tifffile.imwrite(paths['in'], _make_image(args.size), bigtiff=True, photometric='rgb')
+        print(json.dumps(dict(prepared=paths['in'])))
+        return
+    import numpy as np
     import torch
     from skimage import data as skdata
 
-    from irtoolbox.apis import init_model, restore_image
+    from irtoolbox.apis import init_model, restore_image, tile_spans
     torch.set_num_threads(args.threads)
-    model = init_model(DEMO_CONFIG)
+    model = init_model(DEMO_CONFIG, cfg_options=MODELS[args.model])
+    tile = None if args.worker == 'untiled' else args.tile
     # one tiny call first: library loading and thread pools are not per-image costs
-    restore_image(model, skdata.astronaut()[:64, :64], tile=tile_of(args), tile_overlap=16)
+    restore_image(model, skdata.astronaut()[:64, :64], tile=tile, tile_overlap=16)
     baseline_kb = _status_kb('VmRSS')
     reset = _reset_peak()
-    image = cv2.resize(skdata.astronaut(), (args.size, args.size),
-                       interpolation=cv2.INTER_CUBIC)
-    tile = tile_of(args)
-    start = time.perf_counter()
-    result = restore_image(model, image, tile=tile, tile_overlap=args.overlap)
-    seconds = time.perf_counter() - start
+    if args.worker == 'bigtiff':
+        start = time.perf_counter()
+        result = restore_image(model, paths['in'], tile=tile, tile_overlap=args.overlap,
+                               out=paths['out'], progress=False)
+        seconds = time.perf_counter() - start
+    else:
+        image = _make_image(args.size)
+        start = time.perf_counter()
+        result = restore_image(model, image, tile=tile, tile_overlap=args.overlap,
+                               progress=False)
+        seconds = time.perf_counter() - start
     peak_kb = _status_kb('VmHWM')
-    assert result.shape == image.shape
+    assert result.shape == (args.size, args.size, 3) and result.dtype == np.uint8
     pixels = args.size * args.size
-    from irtoolbox.apis import tile_spans
     spans = tile_spans(args.size, args.tile, args.overlap) if tile else [(0, args.size)]
-    print(json.dumps(dict(size=args.size, mode=args.worker, tiles=len(spans) ** 2,
-                          tile_px=max(end - start for start, end in spans),
-                          peak_mb=(peak_kb - baseline_kb) / 1024,
-                          io_mb=27 * pixels / MB, s_per_mp=seconds / (pixels / 1e6),
-                          hwm_reset=reset)))
+    tile_px = max(end - start for start, end in spans)
+    if args.worker == 'bigtiff':
+        # the input band (tile rows) and the output band (kept rows), full width
+        io_mb = (tile_px + tile_px) * args.size * 3 / MB
+    else:
+        io_mb = 6 * pixels / MB  # the caller's uint8 image and the uint8 result
+    print(json.dumps(dict(size=args.size, mode=args.worker, model=args.model,
+                          tiles=len(spans) ** 2, tile_px=tile_px,
+                          peak_mb=(peak_kb - baseline_kb) / 1024, io_mb=io_mb,
+                          s_per_mp=seconds / (pixels / 1e6), hwm_reset=reset)))
 
 
-def run_setting(args: argparse.Namespace, size: int, mode: str) -> Dict:
+def _run_worker(args: argparse.Namespace, size: int, mode: str) -> Dict:
     cmd = [sys.executable, osp.abspath(__file__), '--worker', mode, '--size', str(size),
-           '--tile', str(args.tile), '--overlap', str(args.overlap),
-           '--threads', str(args.threads)]
+           '--tile', str(args.tile), '--overlap', str(args.overlap), '--model', args.model,
+           '--threads', str(args.threads), '--workdir', args.workdir]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        return dict(size=size, mode=mode, error=proc.stderr.strip().splitlines()[-1])
+        lines = proc.stderr.strip().splitlines() or ['(no output)']
+        return dict(size=size, mode=mode, error=lines[-1])
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run_size(args: argparse.Namespace, size: int) -> List[Dict]:
+    rows = []
+    modes = (['untiled'] if size <= args.max_untiled else []) + \
+        [m for m in ('memory', 'bigtiff') if m in args.modes]
+    for mode in modes:
+        if mode == 'bigtiff':
+            prepared = _run_worker(args, size, 'prepare')
+            if 'error' in prepared:
+                rows.append(dict(size=size, mode=mode, error=prepared['error']))
+                continue
+        rows.append(_run_worker(args, size, mode))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        if mode == 'bigtiff':  # gigabytes of disk per size: keep only the current ones
+            for path in _tiff_paths(args.workdir, size).values():
+                if osp.exists(path):
+                    os.remove(path)
+    return rows
+
+
+def _ratio_line(rows: List[Dict], mode: str, small: int, large: int, limit: float) -> str:
+    by_size = {r['size']: r for r in rows if r['mode'] == mode and 'error' not in r}
+    if small not in by_size or large not in by_size:
+        return f'{mode}: peak {large}^2 / {small}^2: not measured'
+    ratio = by_size[large]['peak_mb'] / by_size[small]['peak_mb']
+    verdict = 'met' if ratio <= limit else 'NOT met'
+    return (f'{mode}: peak {large}^2 / {small}^2 = {by_size[large]["peak_mb"]:.0f} / '
+            f'{by_size[small]["peak_mb"]:.0f} MiB = {ratio:.2f}x (target <= {limit}x: {verdict})')
+
+
 def print_table(rows: List[Dict], args: argparse.Namespace) -> None:
-    print(f'tile {args.tile}, overlap {args.overlap}, {args.threads} threads; '
+    model = next((r['model'] for r in rows if 'model' in r), args.model)
+    print(f'model {model}, tile {args.tile}, overlap {args.overlap}, {args.threads} threads; '
           'memory in MiB over the post-init baseline')
-    print(f'{"size":>6} {"mode":>8} {"tiles":>9} {"peak":>8} {"io":>8} {"work":>8} {"s/MP":>7} '
-          f'{"peak untiled/tiled":>19}')
-    by_key = {(r['size'], r['mode']): r for r in rows}
+    print(f'{"size":>6} {"mode":>8} {"tiles":>9} {"peak":>8} {"io":>8} {"work":>8} {"s/MP":>7}')
     for row in rows:
         if 'error' in row:
             print(f'{row["size"]:>6} {row["mode"]:>8} failed: {row["error"]}')
             continue
-        ratio = ''
-        untiled = by_key.get((row['size'], 'untiled'))
-        if row['mode'] == 'tiled' and untiled and 'error' not in untiled:
-            ratio = f'{untiled["peak_mb"] / row["peak_mb"]:.1f}x'
         tiles = f'{row["tiles"]}x{row["tile_px"]}'
         print(f'{row["size"]:>6} {row["mode"]:>8} {tiles:>9} {row["peak_mb"]:8.0f} '
               f'{row["io_mb"]:8.0f} {row["peak_mb"] - row["io_mb"]:8.0f} '
-              f'{row["s_per_mp"]:7.2f} {ratio:>19}')
-    tiled = [r for r in rows if r['mode'] == 'tiled' and 'error' not in r]
-    if len(tiled) >= 2:
-        first, last = tiled[0], tiled[-1]
-        work = (last['peak_mb'] - last['io_mb']) / (first['peak_mb'] - first['io_mb'])
-        print(f'tiled, {last["size"]}^2 vs {first["size"]}^2 '
-              f'({(last["size"] / first["size"]) ** 2:.0f}x the pixels): '
-              f'peak x{last["peak_mb"] / first["peak_mb"]:.2f}, working set (peak - io) '
-              f'x{work:.2f}, s/MP x{last["s_per_mp"] / first["s_per_mp"]:.2f}')
-        per_tile = ', '.join(f'{r["size"]}: {_work_per_tile_mp(r):.0f}' for r in tiled)
-        print(f'tiled working set per tile megapixel (MiB/MP), by image size: {per_tile}')
-
-
-def _work_per_tile_mp(row: Dict) -> float:
-    """Working set / tile area: constant if memory depends on the tile, not the image."""
-    return (row['peak_mb'] - row['io_mb']) / (row['tile_px'] ** 2 / 1e6)
+              f'{row["s_per_mp"]:7.2f}')
+    print(_ratio_line(rows, 'memory', 1024, 4096, 1.5))
+    largest = [r for r in rows if r['mode'] == 'memory' and r['size'] == 16384
+               and 'error' not in r]
+    if largest:
+        peak = largest[0]['peak_mb']
+        print(f'memory: peak 16384^2 = {peak:.0f} MiB (target < 2048 MiB: '
+              f'{"met" if peak < 2048 else "NOT met"})')
+    print(_ratio_line(rows, 'bigtiff', 4096, 16384, 1.5))
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -163,14 +223,13 @@ def main(argv: Optional[List[str]] = None) -> None:
         with open(args.table_from) as f:
             print_table([json.loads(line) for line in f if line.startswith('{')], args)
         return
-    sizes = args.sizes or ([1024, 2048] if args.quick else [1024, 2048, 4096])
-    rows = []
-    for size in sizes:
-        for mode in ('tiled', 'untiled'):
-            if mode == 'untiled' and size > args.max_untiled:
-                continue
-            rows.append(run_setting(args, size, mode))
-            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    own_workdir = args.workdir is None
+    args.workdir = args.workdir or tempfile.mkdtemp(prefix='bench_tiled_')
+    try:
+        rows = [row for size in args.sizes for row in run_size(args, size)]
+    finally:
+        if own_workdir:
+            shutil.rmtree(args.workdir, ignore_errors=True)
     print_table(rows, args)
 
 
