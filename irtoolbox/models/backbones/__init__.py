@@ -1,4 +1,5 @@
 """Backbones: the main restoration networks."""
+from .backbone_trunk import BackboneTrunk
 from .context_encoder import ContextEncoderAE
 from .drrn import DRRN
 from .en_decoder import EnDecoder
@@ -9,4 +10,4 @@ from .restormer import Restormer
 from .unet import UNetGenerator
 from .vdsr import VDSR
 
-__all__ = ['ContextEncoderAE', 'DRRN', 'IDN', 'VDSR', 'EnDecoder', 'FDRNet', 'ResidualCNN', 'Restormer', 'UNetGenerator']
+__all__ = ['BackboneTrunk', 'ContextEncoderAE', 'DRRN', 'IDN', 'VDSR', 'EnDecoder', 'FDRNet', 'ResidualCNN', 'Restormer', 'UNetGenerator']

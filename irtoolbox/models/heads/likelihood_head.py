@@ -30,6 +30,7 @@ Without data samples (``model.forward_tensor(t)`` of ``irtoolbox.apis``) or
 without recorded degradations, W is unknown: the head returns h(z0) (K = 1,
 the reference network) and warns once; ``on_missing='error'`` raises instead.
 """
+import math
 import warnings
 from typing import Any, Optional, Sequence, Tuple
 
@@ -108,22 +109,47 @@ class LikelihoodHead(BaseModule):
                observation: ObservationModel) -> torch.Tensor:
         """z_{K-1}: K - 1 Adam steps on the fidelity from z0 (Eq. 4-5)."""
         unrolled = self.training  # second order through the unroll only in training
-        beta1, beta2 = self.betas
         with torch.enable_grad():
-            z = z0 if unrolled and z0.requires_grad else z0.detach().requires_grad_(True)
-            m = torch.zeros_like(z)
-            v = torch.zeros_like(z)
+            if unrolled and z0.requires_grad:
+                z = z0
+            else:  # a copy: the in-place updates must not write into the caller's z0
+                z = z0.detach().clone().requires_grad_(True)
+            m = v = None
             for k in range(1, self.num_steps):
                 likelihood = observation.fidelity(self.h(z, inputs))
                 grad, = torch.autograd.grad(likelihood, z, create_graph=unrolled)
-                m = beta1 * m + (1 - beta1) * grad
-                v = beta2 * v + (1 - beta2) * grad * grad
-                m_hat = m / (1 - beta1 ** k)
-                v_hat = v / (1 - beta2 ** k)
-                z = z - self.step_size * m_hat / torch.sqrt(v_hat.clamp(min=self.v_floor))
-                if not unrolled:
-                    z = z.detach().requires_grad_(True)
+                if unrolled:
+                    z, m, v = self.adam_step(z, grad, m, v, k)
+                else:  # no graph to keep: update in place, fewer passes over memory
+                    with torch.no_grad():
+                        z, m, v = self.adam_step(z.detach(), grad, m, v, k, in_place=True)
+                    z.requires_grad_(True)
         return z if unrolled else z.detach()
+
+    def adam_step(self, z: torch.Tensor, grad: torch.Tensor, m: Optional[torch.Tensor],
+                  v: Optional[torch.Tensor], k: int, in_place: bool = False
+                  ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One update of Eq. 5; returns (z_k, m_k, v_k).
+
+        The bias corrections are folded into scalars, which is the same
+        arithmetic with fewer tensor passes (they dominate the step's cost):
+        ``m^ / sqrt(max(v^, f)) = c_k m / sqrt(max(v, f (1 - b2^k)))`` with
+        ``c_k = sqrt(1 - b2^k) / (1 - b1^k)``.
+        """
+        beta1, beta2 = self.betas
+        bias2 = 1 - beta2 ** k
+        step = self.step_size * math.sqrt(bias2) / (1 - beta1 ** k)
+        sq = grad * grad
+        if m is None:  # m_0 = v_0 = 0
+            m, v = (1 - beta1) * grad, (1 - beta2) * sq
+        elif in_place:
+            m, v = m.lerp_(grad, 1 - beta1), v.lerp_(sq, 1 - beta2)
+        else:
+            m, v = torch.lerp(m, grad, 1 - beta1), torch.lerp(v, sq, 1 - beta2)
+        direction = m * torch.rsqrt(v.clamp(min=self.v_floor * bias2))
+        if in_place:
+            return z.sub_(direction, alpha=step), m, v
+        return z - step * direction, m, v
 
     def forward(self, features: torch.Tensor, inputs: Optional[torch.Tensor] = None,
                 data_samples: Optional[Sequence[Any]] = None) -> torch.Tensor:

@@ -44,16 +44,19 @@ class ImageOutputLayer(BaseModule):
     Args:
         in_channels: channels of z. Required.
         out_channels: image channels. Default: 3.
-        act_cfg: the activation that opens h (the one z is taken before).
-            Default: ``dict(type='ReLU')``.
+        act_cfg: the activation that opens h (the one z is taken before);
+            ``dict(type='Identity')`` for a backbone whose last conv reads
+            features without an activation (FDR-Net's tail). Default: ``dict(type='ReLU')``.
         conv_type: ``'deconv'`` (transposed conv) or ``'conv'``. Default: ``'deconv'``.
         kernel_size: kernel side. Default: 4.
         stride: stride (the upscaling factor of a transposed conv). Default: 2.
         padding: padding. Default: 1.
         output_padding: extra output rows/columns of a transposed conv. Default: 0.
         bias: give the conv a bias (the released DL-Net code has none). Default: False.
-        global_skip: ``None`` or ``'bicubic'``: add the bicubic upscaling of the
-            network input (by ``stride`` for a transposed conv, 1 otherwise). Default: None.
+        global_skip: ``None``, ``'bicubic'`` (add the bicubic upscaling of the
+            network input by ``stride``: VDSR/DRRN/IDN at low resolution) or
+            ``'identity'`` (add the input itself: a same-size residual network
+            such as FDR-Net). Default: None.
         out_act_cfg: activation after everything (e.g. the Tanh of pix2pix's
             U-Net). Default: None.
         init_cfg: mmengine initialisation config. Default: None (MSRA normal,
@@ -69,10 +72,13 @@ class ImageOutputLayer(BaseModule):
         if conv_type not in ('deconv', 'conv'):
             raise ValueError(f"ImageOutputLayer: conv_type must be 'deconv' or 'conv', "
                              f'got {conv_type!r}')
-        if global_skip not in (None, 'bicubic'):
-            raise ValueError(f"ImageOutputLayer: global_skip must be None or 'bicubic', "
-                             f'got {global_skip!r}')
-        self.act = build_activation_layer(act_cfg or dict(type='ReLU'))
+        if global_skip not in (None, 'bicubic', 'identity'):
+            raise ValueError(f"ImageOutputLayer: global_skip must be None, 'bicubic' or "
+                             f"'identity', got {global_skip!r}")
+        act_cfg = act_cfg or dict(type='ReLU')
+        # mmcv has no 'Identity' activation; a backbone without one before its last conv needs it.
+        self.act = nn.Identity() if act_cfg.get('type') == 'Identity' \
+            else build_activation_layer(act_cfg)
         if conv_type == 'deconv':
             self.conv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride,
                                            padding, output_padding=output_padding, bias=bias)
@@ -98,11 +104,21 @@ class ImageOutputLayer(BaseModule):
 
         Returns: ``N x out_channels x H' x W'`` image in the model's normalised range.
         """
-        out = self.conv(self.act(z))
-        if self.global_skip == 'bicubic':
+        if z.device.type == 'cpu' and self.conv.out_channels <= 4:
+            # oneDNN's (transposed) convs with a handful of output channels run at
+            # a fraction of the native kernels' speed on CPU (3 vs 7 ms for
+            # DL-Net's h at batch 16; benchmarks/bench_likelihood_head.py), and h
+            # runs K times. Same arithmetic either way.
+            with torch.backends.mkldnn.flags(enabled=False):
+                out = self.conv(self.act(z))
+        else:
+            out = self.conv(self.act(z))
+        if self.global_skip is not None:
             if inputs is None:
-                raise ValueError('ImageOutputLayer(global_skip=bicubic) needs the network input')
-            skip = bicubic_upscale(inputs, self.scale)
+                raise ValueError(f'ImageOutputLayer(global_skip={self.global_skip!r}) needs '
+                                 'the network input')
+            skip = inputs if self.global_skip == 'identity' else bicubic_upscale(inputs,
+                                                                                 self.scale)
             out = out + skip[..., :out.shape[-2], :out.shape[-1]]
         if self.out_act is not None:
             out = self.out_act(out)
