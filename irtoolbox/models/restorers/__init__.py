@@ -1,6 +1,7 @@
 """Top-level restoration models driven by the Runner."""
 from .all_in_one_restorer import AllInOneRestorer
+from .density_model import DegradationDensityModel
 from .gan_restorer import GANRestorer
 from .restorer import Restorer
 
-__all__ = ['AllInOneRestorer', 'GANRestorer', 'Restorer']
+__all__ = ['AllInOneRestorer', 'DegradationDensityModel', 'GANRestorer', 'Restorer']

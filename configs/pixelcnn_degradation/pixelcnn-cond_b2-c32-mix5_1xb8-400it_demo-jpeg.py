@@ -1,0 +1,25 @@
+# CPU demo of the degradation model: a small conditional PixelCNN++ (2 blocks, 32 channels,
+# 5 components) on JPEG-compressed crops of the demo photographs. A few minutes on 2 cores:
+#   python tools/data/prepare_demo.py
+#   python tools/train.py <this config>
+#   python tools/test.py <this config> work_dirs/<config name>/iter_400.pth  # bits/dim
+_base_ = [
+    '_base_/pixelcnn_runtime.py',
+    '../_base_/schedules/iter_adam.py',
+    '_base_/demo_jpeg_pairs.py',
+]
+
+model = dict(
+    type='DegradationDensityModel',
+    density=dict(type='ConditionalPixelCNN', in_channels=3, cond_channels=3, channels=32,
+                 num_blocks=2, num_mix=5, dropout=0.5, cond_kernel_size=3),
+    loss=dict(type='DiscretizedLogisticMixtureLoss', unit='bits_per_dim'),
+    data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
+    test_cfg=dict(unpaired=True),
+)
+max_iters = 400
+train_cfg = dict(max_iters=max_iters, val_interval=200)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, betas=(0.95, 0.9995)))
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, begin=0, T_max=max_iters,
+                        eta_min=1e-5)]
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=200))
