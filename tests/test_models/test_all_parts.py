@@ -107,6 +107,16 @@ PART_CONFIGS = {
                          out_kernel_size=3), input=(2, 1, 6, 6), output=(2, 1, 12, 12)),
     'ImageOutputLayer': dict(cfg=dict(type='ImageOutputLayer', in_channels=4),
                              input=(2, 4, 4, 4), output=(2, 3, 8, 8)),
+    'BackboneTrunk': dict(
+        cfg=dict(type='BackboneTrunk', stop_at='decoders.0',
+                 backbone=dict(type='UNetGenerator', depth=2, base_channels=4)),
+        input=(2, 3, 8, 8), output=(2, 8, 4, 4)),
+    'LikelihoodLoss': dict(  # reads the degraded input and each sample's recorded mask
+        cfg=dict(type='LikelihoodLoss', loss_weight=10.0), kind='module',
+        input=lambda: (torch.randn(2, 3, 6, 6, requires_grad=True), torch.randn(2, 3, 6, 6),
+                       [RestorationDataSample(metainfo=dict(degradation_params=dict(
+                           name='BoxMask', side=2, shift=[0, 0])))] * 2),
+        output=()),
     'LikelihoodHead': dict(
         cfg=dict(type='LikelihoodHead', output_layer=dict(in_channels=4), num_steps=3),
         input=lambda: (torch.randn(2, 4, 4, 4, requires_grad=True), torch.randn(2, 3, 8, 8),
