@@ -107,7 +107,9 @@ class MappedImage:
         self._released = end
 
     def close(self) -> None:
-        """Write everything back and unmap the file."""
+        """Write everything back and unmap the file (again: nothing happens)."""
+        if self._mmap.closed:
+            return
         if self.writable:
             self._mmap.flush()
         self.array = None  # the mapping cannot close while an array views it

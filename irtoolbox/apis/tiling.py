@@ -21,10 +21,14 @@ Tiles are shrunk evenly to the fewest that cover the image, so the work
 repeated in overlaps is ``(size + overlap) / size`` per axis, not up to a
 whole extra tile.
 
-Memory: the output is allocated once, at full size, on ``out_device``
-(default: the input's device, e.g. CPU); each tile is moved to ``device``, run,
-and its centre copied out before the next tile starts, so peak memory on the
-device grows with the tile, not with the image.
+Memory: ``tiled_forward`` (float tensors in and out) allocates the output
+once, at full size, on ``out_device`` (default: the input's device, e.g. CPU);
+each tile is moved to ``device``, run, and its centre copied out before the
+next tile starts, so peak memory on the device grows with the tile, not with
+the image. ``restore_image`` (:mod:`irtoolbox.apis.inference`) walks the same
+:func:`tile_grid` row by row over integer images, converting one tile at a
+time, so no full-size float image exists at all; rows of tiles let it stream
+memory-mapped files band by band (:mod:`irtoolbox.apis.image_streams`).
 """
 from typing import Callable, List, NamedTuple, Optional, Tuple, Union
 
