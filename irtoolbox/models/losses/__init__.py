@@ -1,11 +1,14 @@
 """Losses: pixel-wise and adversarial."""
+from .degradation_likelihood_loss import DegradationLikelihoodLoss
 from .degradation_type_loss import DegradationTypeLoss
 from .discretized_logistic_mixture_loss import DiscretizedLogisticMixtureLoss
 from .gan_loss import GANLoss
 from .likelihood_loss import LikelihoodLoss
+from .mmd import MMDLoss
 from .pixel_loss import CharbonnierLoss, L1Loss, MSELoss
 from .sdam_loss import SDAMLoss
 from .svdo_loss import SVDOLoss
 
-__all__ = ['CharbonnierLoss', 'DegradationTypeLoss', 'DiscretizedLogisticMixtureLoss',
-           'GANLoss', 'L1Loss', 'LikelihoodLoss', 'MSELoss', 'SDAMLoss', 'SVDOLoss']
+__all__ = ['CharbonnierLoss', 'DegradationLikelihoodLoss', 'DegradationTypeLoss',
+           'DiscretizedLogisticMixtureLoss', 'GANLoss', 'L1Loss', 'LikelihoodLoss', 'MMDLoss',
+           'MSELoss', 'SDAMLoss', 'SVDOLoss']
