@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     data_preprocessors,
     density,
     discriminators,
+    generators,
     heads,
     layers,
     losses,

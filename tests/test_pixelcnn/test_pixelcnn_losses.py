@@ -99,8 +99,9 @@ def test_likelihood_loss_refuses_code_running_checkpoint(tmp_path):
     target = tmp_path / 'pwned.txt'
     evil = str(tmp_path / 'evil.pth')
     torch.save(dict(state_dict={}, meta=_WritesAFile(str(target))), evil)
+    loss = DegradationLikelihoodLoss(_density_cfg(), checkpoint=evil)   # read at first use
     with pytest.raises(UnsafeCheckpointError, match='eval'):
-        DegradationLikelihoodLoss(_density_cfg(), checkpoint=evil)
+        loss(torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4))
     assert not target.exists()
 
 
@@ -108,4 +109,4 @@ def test_likelihood_loss_names_a_mismatched_checkpoint(tmp_path):
     _, path = _trained_checkpoint(tmp_path)
     cfg = dict(_density_cfg(), channels=8)
     with pytest.raises((KeyError, RuntimeError), match='density.pth|size mismatch'):
-        DegradationLikelihoodLoss(cfg, checkpoint=path)
+        DegradationLikelihoodLoss(cfg, checkpoint=path).load()

@@ -13,7 +13,8 @@ Ranges: ``pred`` and ``lq`` arrive in the restorer's normalised range,
 linearly to [-1, 1], the range of the model's 256 bins. ``lq`` should be an
 8-bit image (it is, after the data pipeline).
 
-The model's weights come from a checkpoint read with the safe loader
+The model's weights come from a checkpoint read, at the first call (so that a
+config naming a checkpoint still builds without it), with the safe loader
 (``irtoolbox.utils.checkpoint.load_checkpoint_file``): a file that would run
 code when unpickled is refused. A ``DegradationDensityModel`` checkpoint (keys
 ``density.*``) or a bare density-network state dict are both accepted.
@@ -43,8 +44,8 @@ class DegradationLikelihoodLoss(nn.Module):
 
     Args:
         model: config of the density network (e.g. ``ConditionalPixelCNN``). Required.
-        checkpoint: path of its trained weights (``None``: keep the built
-            weights, for tests only). Default: ``None``.
+        checkpoint: path of its trained weights, read at the first call
+            (``None``: keep the built weights, for tests only). Default: ``None``.
         input_range: (low, high) of the images given to the loss. Default: ``(-1, 1)``.
         unit: 'bits_per_dim' or 'nats_per_dim'. Default: 'bits_per_dim'.
         loss_weight: the loss's weight (the paper's "pixelcnn coff"). Default: 1.0.
@@ -59,16 +60,10 @@ class DegradationLikelihoodLoss(nn.Module):
                  loss_weight: float = 1.0, unsafe_load: bool = False) -> None:
         super().__init__()
         self.model = MODELS.build(model)
-        if checkpoint is not None:
-            state = density_state_dict(load_checkpoint_file(checkpoint, map_location='cpu',
-                                                            unsafe=unsafe_load))
-            missing, unexpected = self.model.load_state_dict(state, strict=False)
-            if missing or unexpected:
-                raise KeyError(f'DegradationLikelihoodLoss: checkpoint {checkpoint} does not fit '
-                               f'{model.get("type")}: missing {missing[:5]}, unexpected '
-                               f'{unexpected[:5]}')
         self.model.requires_grad_(False)
         self.model.eval()
+        self.checkpoint, self.unsafe_load = checkpoint, unsafe_load
+        self._loaded = checkpoint is None
         low, high = input_range
         if not high > low:
             raise ValueError(f'DegradationLikelihoodLoss: input_range must be (low, high) with '
@@ -82,6 +77,19 @@ class DegradationLikelihoodLoss(nn.Module):
         self.model.eval()
         return self
 
+    def load(self) -> None:
+        """Read the checkpoint (safe loader) into the frozen model, once."""
+        if self._loaded:
+            return
+        state = density_state_dict(load_checkpoint_file(self.checkpoint, map_location='cpu',
+                                                        unsafe=self.unsafe_load))
+        missing, unexpected = self.model.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise KeyError(f'DegradationLikelihoodLoss: checkpoint {self.checkpoint} does not '
+                           f'fit {type(self.model).__name__}: missing {missing[:5]}, '
+                           f'unexpected {unexpected[:5]}')
+        self._loaded = True
+
     def to_unit_range(self, x: torch.Tensor) -> torch.Tensor:
         low, high = self.input_range
         return (x - low) * (2.0 / (high - low)) - 1.0
@@ -92,5 +100,6 @@ class DegradationLikelihoodLoss(nn.Module):
         if pred.shape != lq.shape:
             raise ValueError(f'DegradationLikelihoodLoss: restoration {tuple(pred.shape)} and '
                              f'degraded image {tuple(lq.shape)} differ in shape')
+        self.load()
         degraded = self.to_unit_range(lq).clamp(-1.0, 1.0)
         return self.nll(self.model(degraded, self.to_unit_range(pred)), degraded)

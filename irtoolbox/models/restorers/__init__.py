@@ -2,6 +2,8 @@
 from .all_in_one_restorer import AllInOneRestorer
 from .density_model import DegradationDensityModel
 from .gan_restorer import GANRestorer
+from .latent_restorer import LatentRestorer
 from .restorer import Restorer
 
-__all__ = ['AllInOneRestorer', 'DegradationDensityModel', 'GANRestorer', 'Restorer']
+__all__ = ['AllInOneRestorer', 'DegradationDensityModel', 'GANRestorer', 'LatentRestorer',
+           'Restorer']

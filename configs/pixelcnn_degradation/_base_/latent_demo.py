@@ -1,0 +1,34 @@
+# Latent-optimisation restoration of JPEG-compressed 64 x 64 demo photographs.
+#   python tools/data/prepare_demo.py --out data/demo64 --size 64
+# The generator is the small StyleGAN-like one at 64 x 64. Its weights: `generator_checkpoint`
+# (None here: a randomly initialised generator, seeded by the Runner; see the README for what
+# that means for the results). The test split is the 4 validation photographs.
+_base_ = ['./pixelcnn_runtime.py', '../../_base_/schedules/iter_adam.py']
+data_root = 'data/demo64'
+degradation = [dict(type='JPEGCompression', quality_range=(10, 50))]
+test_pipeline = [
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='Degrade', degradation=degradation, in_key='gt', out_key='img'),
+    dict(type='PackInputs'),
+]
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='SyntheticPairDataset', data_root=data_root,
+                 data_prefix=dict(gt='val/gt'), pipeline=test_pipeline, test_mode=True))
+test_evaluator = [dict(type='PSNR'), dict(type='SSIM')]
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
+train_cfg = dict(max_iters=1, val_interval=1000)   # nothing to train: tools/test.py only
+
+generator = dict(type='StyleGANLikeGenerator', resolution=64, z_dim=64, w_dim=64,
+                 mapping_layers=4, channels=32)
+# The degradation model of pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg.py (train it first).
+density_checkpoint = 'work_dirs/pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg/iter_400.pth'
+density = dict(type='ConditionalPixelCNN', channels=32, num_blocks=2, num_mix=5)
+# Eq. 7 as printed (distance kernel); gamma scaled to the 64-d W of the small generator
+# (512 is the paper's for StyleGAN2's 512-d W; see the README)
+mmd = dict(type='MMDLoss', gamma=64.0, kernel='distance', estimator='biased', loss_weight=1.0)

@@ -1,0 +1,200 @@
+"""Restoration by optimising the layer-wise latents of a frozen generator.
+
+Han et al. (2024), Sec. 3.1 and 4.1, after PULSE (Menon et al., CVPR 2020):
+a degraded image y is restored as G(w_1..w_k), the k layer-wise latents
+optimised from the mean latent E_z[f(z)] for a fixed number of Adam steps
+(100) with::
+
+    loss = data(G(w), y) + lambda * MMD^2({w_i}, {f(z_j)}) + cross * GEOCROSS(w)
+
+- data term: any loss. A loss that declares ``loss_inputs`` is called with the
+  entries of ``{'pred': G(w), 'lq': y}`` (``DegradationLikelihoodLoss``:
+  -log p(y | G(w)), the paper); a plain pixel loss is called ``loss(D(G(w)),
+  y)`` with D the known degradation (PULSE's L2 baseline): average pooling by
+  ``degradation_scale`` (1 = identity: JPEG is not differentiable, so the L2
+  baseline compares with the compressed image directly).
+- MMD (``MMDLoss``, Eq. 6-7) against ``num_prior_samples`` (1000) prior
+  latents drawn once per restoration through the generator's mapping network
+  (seeded: the same for every image and run).
+- GEOCROSS (PULSE): mean over latent pairs of the squared angle between them,
+  ``angle = 2 atan2(||a - b||, ||a + b||)`` (exact for equal norms).
+- ``spherical``: after each step each latent row is rescaled to its initial
+  norm (PULSE's spherical optimisation carried to W).
+
+The generator is any registered module with ``mapping``, ``synthesis``,
+``num_ws``, ``z_dim`` and ``w_dim`` (see ``StyleGANLikeGenerator``); a
+third-party StyleGAN2 plugs in through a registered wrapper exposing those
+names. Its weights are loaded with the safe loader and frozen.
+
+Runs in ``predict`` (``tools/test.py``) under ``torch.enable_grad()``; images
+are in the data preprocessor's range, which must be the generator's [-1, 1]
+(``mean=0.5, std=0.5``, the default).
+"""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+
+from irtoolbox.registry import MODELS
+from irtoolbox.utils.checkpoint import load_checkpoint_file
+
+from .restorer import Restorer
+
+OptConfig = Optional[dict]
+
+
+def geocross(ws: torch.Tensor) -> torch.Tensor:
+    """Mean squared angle between all pairs of rows of ws: k x d."""
+    a, b = ws.unsqueeze(0), ws.unsqueeze(1)
+    diff = (a - b).norm(dim=-1).clamp_min(1e-8)
+    total = (a + b).norm(dim=-1).clamp_min(1e-8)
+    return (2.0 * torch.atan2(diff, total)).pow(2).mean()
+
+
+@MODELS.register_module()
+class LatentRestorer(BaseModel):
+    """Per-image latent optimisation through a frozen generator (module docstring).
+
+    Args:
+        generator: config of the generator. Required.
+        data_loss: config of the data term. Required.
+        mmd_loss: config of the ``MMDLoss`` (its ``loss_weight`` is lambda), or
+            ``None`` for none (PULSE). Default: ``None``.
+        generator_checkpoint: weights of the generator (a training checkpoint
+            with keys ``generator.*`` or a bare state dict), read at the first
+            restoration. Default: ``None``.
+        num_steps: Adam steps per image. Default: 100.
+        lr: Adam learning rate. Default: 0.1.
+        spherical: renormalise each latent to its initial norm after a step.
+            Default: ``True``.
+        cross_weight: weight of GEOCROSS. Default: 0.05.
+        num_prior_samples: prior latents for the MMD. Default: 1000.
+        num_mean_samples: noise draws averaged for the mean latent. Default: 10000.
+        degradation_scale: average-pooling factor of the known degradation for
+            a pixel data term. Default: 1.
+        seed: seed of the prior and mean-latent draws. Default: 0.
+        data_preprocessor: Default: ``RestorationDataPreprocessor(mean=0.5, std=0.5)``.
+        init_cfg: mmengine initialisation config. Default: ``None``.
+    """
+
+    def __init__(self, generator: dict, data_loss: dict, mmd_loss: OptConfig = None,
+                 generator_checkpoint: Optional[str] = None, num_steps: int = 100,
+                 lr: float = 0.1, spherical: bool = True, cross_weight: float = 0.05,
+                 num_prior_samples: int = 1000, num_mean_samples: int = 10000,
+                 degradation_scale: int = 1, seed: int = 0,
+                 data_preprocessor: OptConfig = None, init_cfg: OptConfig = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.generator = MODELS.build(generator)
+        missing = [name for name in ('mapping', 'synthesis', 'num_ws', 'z_dim', 'w_dim')
+                   if not hasattr(self.generator, name)]
+        if missing:
+            raise TypeError(f'LatentRestorer: generator {generator.get("type")} lacks {missing} '
+                            '(needs mapping(z), synthesis(ws), num_ws, z_dim, w_dim)')
+        self.generator_checkpoint = generator_checkpoint
+        self._generator_loaded = generator_checkpoint is None
+        self.generator.requires_grad_(False)
+        self.data_loss = MODELS.build(data_loss)
+        self.mmd_loss = MODELS.build(mmd_loss) if mmd_loss is not None else None
+        self.num_steps, self.lr, self.spherical = num_steps, lr, spherical
+        self.cross_weight = cross_weight
+        self.num_prior_samples, self.num_mean_samples = num_prior_samples, num_mean_samples
+        self.degradation_scale, self.seed = degradation_scale, seed
+        self.history: List[List[float]] = []   # total loss per step, per restored image
+
+    def load_generator(self) -> None:
+        """Read ``generator_checkpoint`` (safe loader) once, at the first restoration."""
+        if self._generator_loaded:
+            return
+        state = load_checkpoint_file(self.generator_checkpoint, map_location='cpu')
+        state = state.get('state_dict', state)
+        if any(k.startswith('generator.') for k in state):
+            state = {k[len('generator.'):]: v for k, v in state.items()
+                     if k.startswith('generator.')}
+        self.generator.load_state_dict(state)
+        self._generator_loaded = True
+
+    def init_weights(self) -> None:
+        """Keeps loaded generator weights (a Runner calls this before testing too)."""
+        if self.generator_checkpoint is None:
+            super().init_weights()
+
+    def train(self, mode: bool = True) -> 'LatentRestorer':
+        """The generator and the losses' models stay in eval mode."""
+        super().train(mode)
+        self.generator.eval()
+        return self
+
+    @torch.no_grad()
+    def prior_latents(self, count: int, device: torch.device) -> torch.Tensor:
+        """count x w_dim latents f(z), z ~ N(0, I), from a generator seeded by ``seed``."""
+        gen = torch.Generator().manual_seed(self.seed)
+        z = torch.randn(count, self.generator.z_dim, generator=gen).to(device)
+        return self.generator.mapping(z)
+
+    def data_term(self, image: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+        names = getattr(self.data_loss, 'loss_inputs', None)
+        if names is not None:
+            context = {'pred': image, 'lq': lq}
+            unknown = [n for n in names if n not in context]
+            if unknown:
+                raise KeyError(f'LatentRestorer: data loss needs {unknown}; it can read '
+                               f'{sorted(context)}')
+            return self.data_loss(*[context[n] for n in names])
+        if self.degradation_scale > 1:
+            image = F.avg_pool2d(image, self.degradation_scale)
+        return self.data_loss(image, lq)
+
+    def restore(self, lq: torch.Tensor) -> torch.Tensor:
+        """lq: 1 x C x h x w degraded image in [-1, 1]. Returns: 1 x 3 x H x W in [-1, 1]."""
+        device = lq.device
+        prior = self.prior_latents(self.num_prior_samples, device) if self.mmd_loss else None
+        mean = self.prior_latents(self.num_mean_samples, device).mean(0)
+        ws = mean.expand(self.generator.num_ws, -1).clone().requires_grad_(True)
+        norms = ws.detach().norm(dim=1, keepdim=True)
+        optimizer = torch.optim.Adam([ws], lr=self.lr)
+        history = []
+        with torch.enable_grad():
+            for _ in range(self.num_steps):
+                optimizer.zero_grad()
+                loss = self.data_term(self.generator.synthesis(ws.unsqueeze(0)), lq)
+                if self.mmd_loss is not None:
+                    loss = loss + self.mmd_loss(ws, prior)
+                if self.cross_weight:
+                    loss = loss + self.cross_weight * geocross(ws)
+                loss.backward()
+                optimizer.step()
+                if self.spherical:
+                    with torch.no_grad():
+                        ws.mul_(norms / ws.norm(dim=1, keepdim=True).clamp_min(1e-12))
+                history.append(float(loss))
+        self.history.append(history)
+        with torch.no_grad():
+            return self.generator.synthesis(ws.detach().unsqueeze(0))
+
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+                mode: str = 'predict') -> Union[Dict[str, torch.Tensor], List, torch.Tensor]:
+        """inputs: N x C x h x w normalised degraded images. 'predict' / 'tensor': the
+        restorations (samples with ``pred_img`` in [0, 1] / an N x 3 x H x W tensor
+        in [-1, 1]). There is nothing to train ('loss' raises)."""
+        if mode == 'loss':
+            raise ValueError('LatentRestorer has no trainable weights: run it with tools/test.py')
+        if mode not in ('predict', 'tensor'):
+            raise ValueError(f"LatentRestorer.forward: mode must be 'predict' or 'tensor', "
+                             f'got {mode!r}')
+        self.load_generator()
+        lq = inputs
+        if data_samples and 'input_shape' in data_samples[0].metainfo:
+            h, w = data_samples[0].metainfo['input_shape']
+            lq = inputs[..., :h, :w]   # undo the preprocessor's padding
+        restored = torch.cat([self.restore(image[None]) for image in lq])
+        if mode == 'tensor':
+            return restored
+        pred = self.data_preprocessor.denormalize(restored).clamp(0, 1)
+        return Restorer.to_data_samples(pred, data_samples)
+
+
