@@ -1,13 +1,18 @@
 """The irtoolbox registries.
 
-Every registry is a child of mmengine's root registry of the same kind, under
-the scope ``irtoolbox``, so an mmengine ``Runner`` with
+There is one child registry, under the scope ``irtoolbox``, for every root
+registry of mmengine, so an mmengine ``Runner`` with
 ``default_scope='irtoolbox'`` finds our parts and still falls back to
-mmengine's own (``IterBasedTrainLoop``, ``CheckpointHook`` ...).
+mmengine's own (``IterBasedTrainLoop``, ``Adam``, ``LogProcessor``,
+``Visualizer`` ...) without the "Failed to search registry with scope
+irtoolbox" warning mmengine prints for a tree that has no irtoolbox child.
+irtoolbox defines no optimizer, scheduler, log processor, visualizer, vis
+backend, runner, strategy, inferencer or weight initialiser of its own: those
+children are empty and only route lookups to mmengine.
 
 Each registry names the module(s) that define its members in ``locations``:
 a lookup imports only those, so a broken optional part never stops an
-unrelated config from building (DESIGN.md section 5).
+unrelated config from building (a dataset config does not import the models).
 
 A type name that is not registered fails with the registered names closest to
 it, instead of mmengine's bare "X is not in the registry".
@@ -19,19 +24,7 @@ import importlib
 from importlib.metadata import entry_points
 from typing import List, Optional, Type
 
-from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import LOOPS as MMENGINE_LOOPS
-from mmengine.registry import METRICS as MMENGINE_METRICS
-from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
-from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
-from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
-from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+import mmengine.registry as mm
 from mmengine.registry import Registry
 
 SCOPE = 'irtoolbox'
@@ -109,24 +102,38 @@ class SuggestingRegistry(Registry):
         return f"Unknown {self.name} type '{key}' in the {self.scope} registry.{hint}"
 
 
-def _child(name: str, parent: Registry, location: str) -> SuggestingRegistry:
-    return SuggestingRegistry(name, parent=parent, scope=SCOPE, locations=[location])
+def _child(name: str, parent: Registry, *locations: str) -> SuggestingRegistry:
+    return SuggestingRegistry(name, parent=parent, scope=SCOPE, locations=list(locations))
 
 
-MODELS = _child('model', MMENGINE_MODELS, 'irtoolbox.models')
-MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, 'irtoolbox.models')
-DATASETS = _child('dataset', MMENGINE_DATASETS, 'irtoolbox.datasets')
-DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, 'irtoolbox.datasets')
-TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'irtoolbox.datasets.transforms')
-METRICS = _child('metric', MMENGINE_METRICS, 'irtoolbox.evaluation')
-EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'irtoolbox.evaluation')
-HOOKS = _child('hook', MMENGINE_HOOKS, 'irtoolbox.engine')
-LOOPS = _child('loop', MMENGINE_LOOPS, 'irtoolbox.engine')
-OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS, 'irtoolbox.engine')
+# Roots with irtoolbox members (their lookups import the named packages).
+MODELS = _child('model', mm.MODELS, 'irtoolbox.models')
+DATASETS = _child('dataset', mm.DATASETS, 'irtoolbox.datasets')
+DATA_SAMPLERS = _child('data sampler', mm.DATA_SAMPLERS, 'irtoolbox.datasets')
+TRANSFORMS = _child('transform', mm.TRANSFORMS, 'irtoolbox.datasets.transforms')
+METRICS = _child('metric', mm.METRICS, 'irtoolbox.evaluation')
+HOOKS = _child('hook', mm.HOOKS, 'irtoolbox.engine')
+LOOPS = _child('loop', mm.LOOPS, 'irtoolbox.engine')
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
-                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, 'irtoolbox.engine')
-VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'irtoolbox.visualization')
-VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'irtoolbox.visualization')
+                                    mm.OPTIM_WRAPPER_CONSTRUCTORS, 'irtoolbox.engine')
+
+# Roots irtoolbox adds nothing to: children so that lookups in the irtoolbox
+# scope reach mmengine's members quietly.
+MODEL_WRAPPERS = _child('model_wrapper', mm.MODEL_WRAPPERS)
+EVALUATOR = _child('evaluator', mm.EVALUATOR)
+OPTIMIZERS = _child('optimizer', mm.OPTIMIZERS)
+OPTIM_WRAPPERS = _child('optim_wrapper', mm.OPTIM_WRAPPERS)
+PARAM_SCHEDULERS = _child('parameter scheduler', mm.PARAM_SCHEDULERS)
+LOG_PROCESSORS = _child('log_processor', mm.LOG_PROCESSORS)
+VISUALIZERS = _child('visualizer', mm.VISUALIZERS)
+VISBACKENDS = _child('vis_backend', mm.VISBACKENDS)
+WEIGHT_INITIALIZERS = _child('weight initializer', mm.WEIGHT_INITIALIZERS)
+RUNNERS = _child('runner', mm.RUNNERS)
+RUNNER_CONSTRUCTORS = _child('runner constructor', mm.RUNNER_CONSTRUCTORS)
+STRATEGIES = _child('strategy', mm.STRATEGIES)
+TASK_UTILS = _child('task util', mm.TASK_UTILS)
+INFERENCERS = _child('inferencer', mm.INFERENCERS)
+FUNCTIONS = _child('function', mm.FUNCTIONS)
 
 # Degradation operators are not mmengine objects: they get a root of their own,
 # shared by the data pipeline (numpy side) and the models (torch side).

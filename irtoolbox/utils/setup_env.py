@@ -17,7 +17,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import irtoolbox.engine  # noqa: F401
     import irtoolbox.evaluation  # noqa: F401
     import irtoolbox.models  # noqa: F401
-    import irtoolbox.visualization  # noqa: F401
 
     if not init_default_scope:
         return

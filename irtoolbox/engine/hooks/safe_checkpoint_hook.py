@@ -24,14 +24,12 @@ It is registered under its own name, ``SafeCheckpointHook``, which
 ``configs/_base_/default_runtime.py`` names; mmengine's ``CheckpointHook`` is
 left as it is.
 """
-import contextlib
 import logging
 import os.path as osp
-from typing import Iterator, List
+from typing import List, Optional
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
-from mmengine.logging import MMLogger
 
 from irtoolbox.registry import HOOKS
 from irtoolbox.utils.checkpoint import (
@@ -44,27 +42,17 @@ from irtoolbox.utils.checkpoint import (
     uninstall_safe_checkpointing,
 )
 
-# mmengine's CheckpointHook.before_train builds a FileClient it never uses when
-# file_client_args is None (kept for backward compatibility, says its source),
-# and that object logs two deprecation warnings on every run.
+# mmengine builds a FileClient it never uses when file_client_args is None
+# (CheckpointHook.before_train and save_checkpoint, kept for backward
+# compatibility, says its source), and that object logs these deprecation
+# warnings on every run and every save. They say nothing about the user's config.
 _UNUSED_FILE_CLIENT_WARNINGS = ('"FileClient" will be deprecated',
                                 '"HardDiskBackend" is the alias of "LocalBackend"')
 
 
-class _DropMessages(logging.Filter):
+class _DropUnusedFileClientWarnings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith(_UNUSED_FILE_CLIENT_WARNINGS)
-
-
-@contextlib.contextmanager
-def _without_unused_file_client_warnings() -> Iterator[None]:
-    logger = MMLogger.get_current_instance()
-    dropper = _DropMessages()
-    logger.addFilter(dropper)
-    try:
-        yield
-    finally:
-        logger.removeFilter(dropper)
 
 
 @HOOKS.register_module()
@@ -77,18 +65,25 @@ class SafeCheckpointHook(CheckpointHook):
         super().__init__(*args, **kwargs)
         register_atomic_backend()  # a new backend name: mmengine's own are unchanged
         self._installed_safe_loading = False
+        self._quiet: Optional[logging.Filter] = None
 
     def before_run(self, runner) -> None:
         """Install safe loading for the run's loads unless already installed."""
         self._installed_safe_loading = not safe_checkpointing_installed()
         if self._installed_safe_loading:
             install_safe_checkpointing(unsafe=False)
+        if self.file_client_args is None:  # only the FileClient nobody asked for
+            self._quiet = _DropUnusedFileClientWarnings()
+            runner.logger.addFilter(self._quiet)
 
     def after_run(self, runner) -> None:
-        """Uninstall safe loading if :meth:`before_run` installed it."""
+        """Undo :meth:`before_run`: uninstall safe loading if it installed it."""
         if self._installed_safe_loading:
             uninstall_safe_checkpointing()
             self._installed_safe_loading = False
+        if self._quiet is not None:
+            runner.logger.removeFilter(self._quiet)
+            self._quiet = None
 
     def before_train(self, runner) -> None:
         """Save local checkpoints atomically; then mmengine's set-up."""
@@ -96,8 +91,7 @@ class SafeCheckpointHook(CheckpointHook):
         if (self.file_client_args is None and self.backend_args is None
                 and is_local_path(str(out_dir))):
             self.backend_args = dict(backend=ATOMIC_BACKEND)
-        with _without_unused_file_client_warnings():
-            super().before_train(runner)
+        super().before_train(runner)
 
     def _ids_to_prune(self, runner, step: int) -> List[int]:
         """Update ``keep_ckpt_ids`` for ``step``; return the ids to delete after saving."""

@@ -1,1 +1,0 @@
-"""Package; members register themselves on import."""
