@@ -1,7 +1,9 @@
 """Crash-safe saving: a save that dies midway leaves the previous checkpoint and pointer intact."""
+import errno
 import os
 import os.path as osp
 import random
+import resource
 import signal
 import subprocess
 import sys
@@ -10,7 +12,8 @@ import time
 
 import pytest
 import torch
-from reliability_toys import CountingPairDataset, make_runner
+from mmengine.hooks import Hook
+from reliability_toys import CountingPairDataset, DropoutRegressor, make_runner
 
 import irtoolbox.utils.checkpoint as ckpt_utils
 from irtoolbox.utils.checkpoint import load_checkpoint_file
@@ -40,6 +43,54 @@ def test_failed_save_keeps_previous_checkpoint_and_pointer(tmp_path, monkeypatch
     with open(osp.join(work, 'last_checkpoint')) as f:
         assert f.read() == osp.join(work, 'iter_2.pth')
     monkeypatch.undo()
+    assert load_checkpoint_file(osp.join(work, 'iter_2.pth'))['meta']['iter'] == 2
+
+
+class _BallastRegressor(DropoutRegressor):
+    """A 4 MB checkpoint: far larger than any log line written meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer('ballast', torch.zeros(1_000_000))
+
+
+class _FileSizeLimitAtSecondSave(Hook):
+    """Before the second save, the process may only write files up to half a
+    checkpoint: the write stops partway with EFBIG, as on a full disk."""
+
+    def __init__(self) -> None:
+        self.saves = 0
+
+    def before_save_checkpoint(self, runner, checkpoint) -> None:
+        self.saves += 1
+        if self.saves == 2:
+            size = osp.getsize(osp.join(runner.work_dir, 'iter_2.pth'))
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (size // 2, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+def test_save_stopped_partway_by_the_os_leaves_no_partial_file(tmp_path):
+    """A real partial write (RLIMIT_FSIZE) through the Runner, mmengine's
+    save_checkpoint and the hook's atomic backend: mmengine's own writer
+    would leave a truncated iter_4.pth under its final name."""
+    work = str(tmp_path / 'run')
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
+    try:
+        runner = make_runner(work, CountingPairDataset(str(tmp_path / 'log')), max_iters=6,
+                             interval=2, max_keep_ckpts=1, model=_BallastRegressor(),
+                             custom_hooks=[dict(type='RNGStateHook'),
+                                           _FileSizeLimitAtSecondSave()])
+        with pytest.raises(OSError) as error:
+            runner.train()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, previous)
+    assert error.value.errno == errno.EFBIG
+    leftovers = sorted(f for f in os.listdir(work) if f.endswith(('.pth', '.tmp')))
+    assert leftovers == ['iter_2.pth']
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        assert f.read() == osp.join(work, 'iter_2.pth')
     assert load_checkpoint_file(osp.join(work, 'iter_2.pth'))['meta']['iter'] == 2
 
 
