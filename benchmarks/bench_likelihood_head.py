@@ -19,8 +19,11 @@ step runs h forward and the gradient of the fidelity w.r.t. z, which is h's
 transpose (about H again): inference ratio 1 + (K - 1) 2H / F. In training,
 the baseline step is about 3F (forward + backward); each unrolled step adds
 about 2H forward and twice that backward (the second-order pass): ratio
-1 + (K - 1) 6H / (3F). Everything above the floor is framework overhead
-(autograd graph building, Python, small element-wise ops).
+1 + (K - 1) 6H / (3F). On a CPU the multiply-add floor is optimistic: h's
+transposed conv to 3 channels runs far below the big convs' throughput, so
+the script also times one step's h forward + gradient alone (the time floor
+of inference); what lies above it is the Adam arithmetic on z, the fidelity
+and autograd bookkeeping.
 
 Machine-dependent; not a test; asserts nothing.
 """
@@ -133,12 +136,28 @@ def main(argv: Optional[List[str]] = None) -> None:
         optimizer.step()
         return clock() - start
 
+    def h_step() -> float:
+        # one refinement step's unavoidable work at inference: h forward and its
+        # transpose (the gradient w.r.t. z), no Adam arithmetic, no bookkeeping
+        g.eval()
+        head.eval()
+        with torch.no_grad():
+            z = g(x)
+        start = clock()
+        with torch.enable_grad():
+            z = z.requires_grad_(True)
+            out = head.h(z, x)
+            torch.autograd.grad(((out - x) ** 2).sum(), z)
+        return clock() - start
+
     ks = list(range(1, args.max_k + 1))
     for fn in (infer, train_step):  # warm-up: thread pools, allocator
         fn(1)
         fn(args.max_k)
     times = {name: {k: [] for k in ks} for name in ('inference', 'training step')}
+    h_times = []
     for _ in range(rounds):
+        h_times.append(h_step())
         for k in ks:
             times['inference'][k].append(infer(k))
             times['training step'][k].append(train_step(k))
@@ -148,6 +167,11 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'; F = {total / 1e6:.1f} M MACs/image, h = {h_macs / 1e6:.2f} M '
           f'({100 * h_macs / total:.2f} %)')
     print('seconds per batch; ratio = time(K) / time(1); floor = the multiply-add count ratio')
+    t_h = min(h_times)
+    t_1 = min(times['inference'][1])
+    print(f'measured h forward + gradient w.r.t. z: {t_h:.4f} s = {t_h / t_1:.3f} of an '
+          f'inference at K = 1: the time floor of inference at K = {args.max_k} is '
+          f'{1 + (args.max_k - 1) * t_h / t_1:.2f}')
     print(f'{"":>14} {"K":>2} {"best s":>7} {"ratio":>6} {"median s":>8} {"ratio":>6} '
           f'{"floor":>6}')
     for name, per_k in times.items():
