@@ -18,7 +18,8 @@ def _model(blocks, mix=3, seed=0):
 
 
 @pytest.mark.parametrize('blocks,height,width,batch', [
-    (2, 5, 7, 1), (1, 9, 4, 2), (3, 8, 8, 3), (2, 1, 6, 1), (2, 6, 1, 2), (1, 17, 23, 1)])
+    (2, 5, 7, 1), (1, 9, 4, 2), (3, 8, 8, 3), (2, 1, 6, 1), (2, 6, 1, 2), (1, 17, 23, 1),
+    (2, 7, 15, 2), (1, 12, 20, 3)])   # the last two: several rows at once in a batch
 def test_fast_equals_naive_bit_for_bit(blocks, height, width, batch):
     model = _model(blocks)
     cond = torch.rand(batch, 3, height, width, generator=torch.Generator().manual_seed(5)) * 2 - 1

@@ -8,6 +8,7 @@ import os.path as osp
 import re
 import sys
 
+import cv2
 import pytest
 import torch
 from conftest import REPO_ROOT, free_port, run_tool
@@ -92,6 +93,16 @@ def test_train_then_test_reports_paired_and_unpaired_bits_per_dim(tmp_path, demo
     assert abs(got['bpd_paired'] - paired) < 1e-3
     assert abs(got['bpd_unpaired'] - unpaired) < 1e-3
     assert 0 < paired < 16 and paired != unpaired
+    # samples of the trained model, beside the clean and the real degraded image (Fig. 5)
+    out = tmp_path / 'samples'
+    run_tool([sys.executable, 'tools/analysis/sample_degradations.py', config, ckpt,
+              '--out-dir', str(out), '--num-images', '1', '--num-samples', '2', '--size', '8'])
+    rows = sorted(p.name for p in out.glob('*.png'))
+    stem = rows[0].split('_')[0]
+    assert rows == sorted(f'{stem}_{n}.png' for n in ('clean', 'degraded', 'row', 'sample0',
+                                                       'sample1'))
+    row = cv2.imread(str(out / f'{stem}_row.png'))
+    assert row.shape == (8, 4 * 8 + 3 * 2, 3)
 
 
 @pytest.mark.slow

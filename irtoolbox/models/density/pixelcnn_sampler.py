@@ -228,13 +228,12 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
         return res_buf[:, here[a:b, 0]] + gate_a * torch.sigmoid(gate_b)
 
     last = (w - 1) + d * (h - 1)
-    done = 0
     for t in range(-2 * nb, last + 1):
         # u stream, layer m at lag m - 2B (m = 0: input convolution)
         span = tables.span(t + 2 * nb)
         if span is not None:
             a, b = span
-            put(u_bufs[0], a, b, u0(x_buf, a, b) * row_mask[a:b])
+            put(u_bufs[0], a, b, u0(x_buf, a, b).view(n, b - a, -1) * row_mask[a:b])
         for k in range(nb):
             span = tables.span(t + 2 * nb - (2 * k + 1))
             if span is not None:
@@ -250,8 +249,8 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
         if span is None:
             continue
         a, b = span
-        up = ul_up(x_buf, a, b) * row_mask[a:b]
-        left = ul_left(x_buf, a, b) * col_mask[a:b]
+        up = ul_up(x_buf, a, b).view(n, b - a, -1) * row_mask[a:b]
+        left = ul_left(x_buf, a, b).view(n, b - a, -1) * col_mask[a:b]
         put(ul_bufs[0], a, b, up + left)
         for k in range(nb):
             c1 = ul_in[k](ul_bufs[k], a, b) + ul_skip[k](u_bufs[k + 1], a, b)
@@ -266,7 +265,6 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
         value = value.view(n, b - a, c_in)
         out[:, pix] = value
         x_buf[:, here[a:b, 0]] = torch.cat([value, ones.expand(n, b - a, 1)], dim=2)
-        done += b - a
         if progress is not None:
             progress(b - a)
     return out.view(n, h, w, c_in).permute(0, 3, 1, 2).contiguous()
