@@ -43,10 +43,11 @@ def test_buckets_are_disjoint_and_leave_the_extremes_out():
     assert not (sets[0] & sets[1]) and not (sets[1] & sets[2]) and not (sets[0] & sets[2])
 
 
-def _dataset(root, bucket='mild', seed=0, test_mode=True, samples_per_image=3):
+def _dataset(root, bucket='mild', seed=0, test_mode=True, samples_per_image=3,
+             transform_bucket=None):
     pipeline = [dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
                 dict(type='RandomCrop', crop_size=63, keys=('gt', )),
-                dict(type='HybridDegrade', bucket=bucket),
+                dict(type='HybridDegrade', bucket=transform_bucket or bucket),
                 dict(type='PackInputs')]
     return HybridDistortionDataset(bucket=bucket, samples_per_image=samples_per_image,
                                    data_root=str(root), data_prefix=dict(gt='val/gt'),
@@ -98,3 +99,12 @@ def test_training_draws_from_the_bucket_and_metrics_group_by_levels(demo_data):
     assert 'PSNR/degradation_bucket=moderate' in result
     blur_levels = {s['degradation_levels']['blur'] for s in samples}
     assert {f'PSNR/degradation_levels.blur={b}' for b in blur_levels} <= set(result)
+
+
+def test_recorded_bucket_is_the_fixed_triples_not_the_transforms(demo_data):
+    # The configs use one test pipeline, HybridDegrade(bucket='moderate'), for every bucket:
+    # a severe test entry must still be recorded as severe.
+    data = _dataset(demo_data, bucket='severe', samples_per_image=1, transform_bucket='moderate')
+    meta = data[0]['data_samples'].metainfo
+    assert meta['degradation_bucket'] == 'severe'
+    assert sum(meta['degradation_level']) - 2 >= 18
