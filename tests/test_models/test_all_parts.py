@@ -123,6 +123,33 @@ PART_CONFIGS = {
                        [RestorationDataSample(metainfo=dict(degradation_params=dict(
                            name='BernoulliMask', drop=0.5, seed=i))) for i in range(2)]),
         output=(2, 3, 8, 8)),
+    # conditional PixelCNN++ degradation model, latent restoration (Han et al. 2024)
+    'ConditionalPixelCNN': dict(
+        cfg=dict(type='ConditionalPixelCNN', channels=4, num_blocks=1, num_mix=2, dropout=0.0),
+        input=lambda: ((torch.rand(2, 3, 5, 6) * 2 - 1).requires_grad_(),
+                       torch.rand(2, 3, 5, 6) * 2 - 1), output=(2, 20, 5, 6)),
+    'StyleGANLikeGenerator': dict(
+        cfg=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4, mapping_layers=1,
+                 channels=4), input=(2, 4), output=(2, 3, 8, 8)),
+    'DiscretizedLogisticMixtureLoss': dict(  # mixture parameters and an 8-bit image
+        cfg=dict(type='DiscretizedLogisticMixtureLoss'),
+        input=lambda: (torch.randn(2, 20, 3, 3, requires_grad=True),
+                       torch.randint(0, 256, (2, 3, 3, 3)) / 127.5 - 1), output=()),
+    'MMDLoss': dict(cfg=dict(type='MMDLoss', gamma=4.0), input=(5, 4), output=()),
+    'DegradationLikelihoodLoss': dict(  # (pred, lq); the density model is frozen
+        cfg=dict(type='DegradationLikelihoodLoss',
+                 model=dict(type='ConditionalPixelCNN', channels=4, num_blocks=1, num_mix=2)),
+        input=(2, 3, 4, 4), output=()),
+    'DegradationDensityModel': dict(
+        cfg=dict(type='DegradationDensityModel',
+                 density=dict(type='ConditionalPixelCNN', channels=4, num_blocks=1, num_mix=2)),
+        input=(2, 3, 6, 6), output={'loss_nll', 'bits_per_dim'}),
+    'LatentRestorer': dict(  # 'loss': the objective at the mean latent (generator frozen)
+        cfg=dict(type='LatentRestorer', num_prior_samples=8, num_mean_samples=16,
+                 generator=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4,
+                                mapping_layers=1, channels=4),
+                 data_loss=dict(type='MSELoss'), mmd_loss=dict(type='MMDLoss', gamma=4.0)),
+        input=(2, 3, 8, 8), output={'loss_data', 'loss_mmd', 'loss_cross'}),
     # discriminators
     'PatchDiscriminator': dict(
         cfg=dict(type='PatchDiscriminator', in_channels=6, base_channels=4, num_layers=2),

@@ -22,7 +22,7 @@ code when unpickled is refused. A ``DegradationDensityModel`` checkpoint (keys
 from typing import Optional, Tuple
 
 import torch
-import torch.nn as nn
+from mmengine.model import BaseModule
 
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file
@@ -39,7 +39,7 @@ def density_state_dict(checkpoint: dict, prefix: str = 'density.') -> dict:
 
 
 @MODELS.register_module()
-class DegradationLikelihoodLoss(nn.Module):
+class DegradationLikelihoodLoss(BaseModule):
     """``loss_weight * NLL(lq | pred)`` under a frozen conditional density model.
 
     Args:
@@ -51,14 +51,16 @@ class DegradationLikelihoodLoss(nn.Module):
         loss_weight: the loss's weight (the paper's "pixelcnn coff"). Default: 1.0.
         unsafe_load: load a checkpoint with arbitrary pickled objects (only for
             files you trust). Default: ``False``.
+        init_cfg: unused (the weights come from ``checkpoint``). Default: ``None``.
     """
 
     loss_inputs: Tuple[str, ...] = ('pred', 'lq')
 
     def __init__(self, model: dict, checkpoint: Optional[str] = None,
                  input_range: Tuple[float, float] = (-1.0, 1.0), unit: str = 'bits_per_dim',
-                 loss_weight: float = 1.0, unsafe_load: bool = False) -> None:
-        super().__init__()
+                 loss_weight: float = 1.0, unsafe_load: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.model = MODELS.build(model)
         self.model.requires_grad_(False)
         self.model.eval()
@@ -70,6 +72,10 @@ class DegradationLikelihoodLoss(nn.Module):
                              f'high > low, got {input_range}')
         self.input_range = (float(low), float(high))
         self.nll = DiscretizedLogisticMixtureLoss(unit=unit, loss_weight=loss_weight)
+
+    def init_weights(self) -> None:
+        """Nothing to initialise: the frozen model's weights are the checkpoint's (a
+        Runner calls this on the restorer that owns the loss)."""
 
     def train(self, mode: bool = True) -> 'DegradationLikelihoodLoss':
         """The density model stays in eval mode (no dropout): it is frozen."""

@@ -30,8 +30,8 @@ import math
 from typing import Optional, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.model import BaseModule
 
 from irtoolbox.registry import MODELS
 
@@ -120,7 +120,7 @@ def bits_per_dim(nll_nats: torch.Tensor, num_subpixels: int) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class DiscretizedLogisticMixtureLoss(nn.Module):
+class DiscretizedLogisticMixtureLoss(BaseModule):
     """Negative log-likelihood of 8-bit images under the predicted mixture.
 
     Args:
@@ -129,11 +129,12 @@ class DiscretizedLogisticMixtureLoss(nn.Module):
             'bits_per_dim'.
         num_bins: quantisation levels of the data. Default: 256.
         loss_weight: multiplies the loss. Default: 1.0.
+        init_cfg: unused (a loss has no weights). Default: ``None``.
     """
 
     def __init__(self, unit: str = 'bits_per_dim', num_bins: int = 256,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
+                 loss_weight: float = 1.0, init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if unit not in ('bits_per_dim', 'nats_per_dim'):
             raise ValueError(f"DiscretizedLogisticMixtureLoss: unit must be 'bits_per_dim' or "
                              f"'nats_per_dim', got {unit!r}")

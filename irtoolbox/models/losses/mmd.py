@@ -17,8 +17,10 @@ divides them by k(k - 1) and k'(k' - 1). Kernels:
 gamma = 512 (Sec. 4.1). The distance is taken as ``sqrt(max(d^2, 1e-30))`` so
 that the gradient of the (biased) diagonal terms is zero instead of NaN.
 """
+from typing import Optional
+
 import torch
-import torch.nn as nn
+from mmengine.model import BaseModule
 
 from irtoolbox.registry import MODELS
 
@@ -61,7 +63,7 @@ def mmd2(x: torch.Tensor, y: torch.Tensor, gamma: float = 512.0, kernel: str = '
 
 
 @MODELS.register_module()
-class MMDLoss(nn.Module):
+class MMDLoss(BaseModule):
     """``loss_weight * MMD^2(latents, prior samples)`` (Eq. 6-7).
 
     Args:
@@ -69,11 +71,13 @@ class MMDLoss(nn.Module):
         kernel: 'distance' (Eq. 7 as printed) or 'gaussian'. Default: 'distance'.
         estimator: 'biased' (Eq. 7) or 'unbiased'. Default: 'biased'.
         loss_weight: the lambda of the restoration objective. Default: 1.0.
+        init_cfg: unused (a loss has no weights). Default: ``None``.
     """
 
     def __init__(self, gamma: float = 512.0, kernel: str = 'distance',
-                 estimator: str = 'biased', loss_weight: float = 1.0) -> None:
-        super().__init__()
+                 estimator: str = 'biased', loss_weight: float = 1.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if kernel not in KERNELS:
             raise ValueError(f'MMDLoss: kernel must be one of {KERNELS}, got {kernel!r}')
         if estimator not in ESTIMATORS:

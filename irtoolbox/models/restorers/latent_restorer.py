@@ -149,23 +149,33 @@ class LatentRestorer(BaseModel):
             image = F.avg_pool2d(image, self.degradation_scale)
         return self.data_loss(image, lq)
 
-    def restore(self, lq: torch.Tensor) -> torch.Tensor:
-        """lq: 1 x C x h x w degraded image in [-1, 1]. Returns: 1 x 3 x H x W in [-1, 1]."""
-        device = lq.device
+    def objective(self, ws: torch.Tensor, lq: torch.Tensor,
+                  prior: Optional[torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """The terms of the loss for latents ws: num_ws x w_dim and one image lq."""
+        terms = {'loss_data': self.data_term(self.generator.synthesis(ws.unsqueeze(0)), lq)}
+        if self.mmd_loss is not None:
+            terms['loss_mmd'] = self.mmd_loss(ws, prior)
+        if self.cross_weight:
+            terms['loss_cross'] = self.cross_weight * geocross(ws)
+        return terms
+
+    def start(self, device: torch.device) -> tuple:
+        """The mean latent repeated num_ws times and the prior samples (or None)."""
         prior = self.prior_latents(self.num_prior_samples, device) if self.mmd_loss else None
         mean = self.prior_latents(self.num_mean_samples, device).mean(0)
-        ws = mean.expand(self.generator.num_ws, -1).clone().requires_grad_(True)
+        return mean.expand(self.generator.num_ws, -1).clone(), prior
+
+    def restore(self, lq: torch.Tensor) -> torch.Tensor:
+        """lq: 1 x C x h x w degraded image in [-1, 1]. Returns: 1 x 3 x H x W in [-1, 1]."""
+        ws, prior = self.start(lq.device)
+        ws.requires_grad_(True)
         norms = ws.detach().norm(dim=1, keepdim=True)
         optimizer = torch.optim.Adam([ws], lr=self.lr)
         history = []
         with torch.enable_grad():
             for _ in range(self.num_steps):
                 optimizer.zero_grad()
-                loss = self.data_term(self.generator.synthesis(ws.unsqueeze(0)), lq)
-                if self.mmd_loss is not None:
-                    loss = loss + self.mmd_loss(ws, prior)
-                if self.cross_weight:
-                    loss = loss + self.cross_weight * geocross(ws)
+                loss = sum(self.objective(ws, lq, prior).values())
                 loss.backward()
                 optimizer.step()
                 if self.spherical:
@@ -180,17 +190,21 @@ class LatentRestorer(BaseModel):
                 mode: str = 'predict') -> Union[Dict[str, torch.Tensor], List, torch.Tensor]:
         """inputs: N x C x h x w normalised degraded images. 'predict' / 'tensor': the
         restorations (samples with ``pred_img`` in [0, 1] / an N x 3 x H x W tensor
-        in [-1, 1]). There is nothing to train ('loss' raises)."""
-        if mode == 'loss':
-            raise ValueError('LatentRestorer has no trainable weights: run it with tools/test.py')
-        if mode not in ('predict', 'tensor'):
-            raise ValueError(f"LatentRestorer.forward: mode must be 'predict' or 'tensor', "
-                             f'got {mode!r}')
+        in [-1, 1]); 'loss': the objective's terms at the starting point (the mean
+        latent), averaged over the batch, for inspection (nothing is trainable)."""
+        if mode not in ('predict', 'tensor', 'loss'):
+            raise ValueError(f"LatentRestorer.forward: mode must be 'predict', 'tensor' or "
+                             f"'loss', got {mode!r}")
         self.load_generator()
         lq = inputs
         if data_samples and 'input_shape' in data_samples[0].metainfo:
             h, w = data_samples[0].metainfo['input_shape']
             lq = inputs[..., :h, :w]   # undo the preprocessor's padding
+        if mode == 'loss':
+            ws, prior = self.start(lq.device)
+            ws.requires_grad_(True)
+            terms = [self.objective(ws, image[None], prior) for image in lq]
+            return {k: sum(t[k] for t in terms) / len(terms) for k in terms[0]}
         restored = torch.cat([self.restore(image[None]) for image in lq])
         if mode == 'tensor':
             return restored
