@@ -222,3 +222,25 @@ def test_drrn_variant_parameter_count_near_paper():
     for scale in (2, 3, 4):
         count = sum(p.numel() for p in DRRN(scale=scale).parameters())
         assert abs(count - 0.36e6) / 0.36e6 < 0.10, count
+
+
+def test_without_data_samples_the_head_is_the_reference_network():
+    """irtoolbox.apis calls model.forward_tensor(t) without samples: W is unknown,
+    the head returns h(z0) (K = 1) and warns; on_missing='error' raises."""
+    from irtoolbox.registry import MODELS
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='Restorer', backbone=dict(type='ContextEncoderAE', channels=(4, 4, 4, 4),
+                                       image_size=32, with_output_layer=False),
+        head=dict(type='LikelihoodHead', output_layer=dict(in_channels=4), num_steps=5)))
+    model.init_weights()
+    model.eval()
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad(), pytest.warns(UserWarning, match='no recorded degradations'):
+        out = model.forward_tensor(x)
+    model.head.num_steps = 1
+    with torch.no_grad():
+        assert torch.equal(out, model.forward_tensor(x))
+    model.head.num_steps, model.head.on_missing = 5, 'error'
+    with pytest.raises(ValueError, match='degradation_params'):
+        model.forward_tensor(x)
