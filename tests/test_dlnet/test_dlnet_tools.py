@@ -34,14 +34,12 @@ def _reliability_helpers():
 def _config(tmp_path, demo_data, base=DEMO, model=None, iters=4, kill_hook=False, val=True,
             name='tiny_dlnet.py'):
     """The demo config with its data under ``demo_data``, a tiny model and a short run,
-    written out whole (the level test sets are lists of datasets, one per level and copy)."""
+    written out whole."""
     cfg = Config.fromfile(base)
     root = str(demo_data)
     cfg.train_dataloader.batch_size = 4
-    cfg.train_dataloader.dataset.data_root = root
-    for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        for dataset in loader.dataset.datasets:
-            dataset.data_root = root
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        loader.dataset.dataset.data_root = root
     cfg.merge_from_dict(model or dict(model=dict(backbone=dict(channels=(8, 8, 8, 8)),
                                                  head=dict(output_layer=dict(in_channels=8)))))
     cfg.train_cfg.max_iters = iters

@@ -1,67 +1,17 @@
-# Demo: 64 x 64 crops of the demo photographs, multi-level inpainting.
-# data/demo/{train,val}/gt/*.png made by `python tools/data/prepare_demo.py`.
-# Training draws a new degradation per sample from the whole range; the test
-# (and validation) sets are fixed: ``copies`` degradations of every test image
-# (the paper saves ten per image), each a pure function of (seed, image index),
-# one SyntheticPairDataset per level and copy, labelled ``test_level`` for the
-# metrics' ``group_by``.
+# Demo: 64 x 64 crops of the demo photographs (`python tools/data/prepare_demo.py`:
+# data/demo/{train,val}/gt/*.png), multi-level inpainting; random training
+# crops, the centre crop of each validation photograph as the test image.
+_base_ = ['./celeba64_inpainting.py']
 data_root = 'data/demo'
-crop_size = 64
-
-train_degradation = dict(type='BoxMask', side_range=(1, 30), shift_range=(-10, 10))
-# test_level label -> the degradation of that level
-test_levels = {
-    's=10': dict(type='BoxMask', side_range=(10, 10)),
-    's=20': dict(type='BoxMask', side_range=(20, 20)),
-    's=30': dict(type='BoxMask', side_range=(30, 30)),
-    's=20c': dict(type='BoxMask', side_range=(20, 20), shift_range=(0, 0)),  # centred
-}
-val_copies = 1
-test_copies = 10
-
-train_pipeline = [
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
-    dict(type='RandomCrop', crop_size=crop_size, keys=('gt', )),
-    dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
-    dict(type='Degrade', degradation=train_degradation, in_key='gt', out_key='img'),
-    dict(type='PackInputs'),
-]
-test_datasets = [
-    dict(type='SyntheticPairDataset', data_root=data_root, data_prefix=dict(gt='val/gt'),
-         test_mode=True, seed=copy, metainfo=dict(test_level=level),
-         pipeline=[dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-                   dict(type='CenterCrop', crop_size=crop_size),
-                   dict(type='Degrade', degradation=degradation, in_key='gt', out_key='img'),
-                   dict(type='PackInputs')])
-    for level, degradation in test_levels.items() for copy in range(test_copies)]
-
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
-    dataset=dict(type='SyntheticPairDataset', data_root=data_root,
-                 data_prefix=dict(gt='train/gt'), pipeline=train_pipeline))
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='ConcatDataset', ignore_keys=['test_level'], datasets=test_datasets))
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='ConcatDataset', ignore_keys=['test_level'],
-                 datasets=[d for d in test_datasets if d['seed'] < val_copies]))
-
-# As the paper (l1, l2 of images in [-1, 1], PSNR) and as usual (PSNR, SSIM),
-# overall and per level.
-test_evaluator = [
-    dict(type='SignedL1', group_by='test_level'),
-    dict(type='SignedL2', group_by='test_level'),
-    dict(type='PSNR', group_by='test_level'),
-    dict(type='SSIM', group_by='test_level'),
-]
-val_evaluator = test_evaluator
+    batch_size=16, num_workers=0,
+    dataset=dict(dataset=dict(data_root=data_root, data_prefix=dict(gt='train/gt'), pipeline=[
+        dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
+        dict(type='RandomCrop', crop_size=64, keys=('gt', )),
+        dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
+        dict(type='PackInputs'),
+    ])))
+test_dataloader = dict(batch_size=8, num_workers=0, dataset=dict(dataset=dict(
+    data_root=data_root, data_prefix=dict(gt='val/gt'))))
+val_dataloader = dict(batch_size=8, num_workers=0, dataset=dict(dataset=dict(
+    data_root=data_root, data_prefix=dict(gt='val/gt'))))
