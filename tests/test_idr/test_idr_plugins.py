@@ -196,3 +196,14 @@ def test_sdam_off_ablation_trains_without_the_sdam_loss():
     out = model(inputs, samples, mode='loss')
     assert set(out) == {'loss_l1', 'loss_cls'}
     assert not any('sdam' in n for n, _ in model.named_parameters())
+
+
+def test_inference_api_runs_the_all_in_one_model_on_an_odd_sized_image():
+    import numpy as np
+
+    from irtoolbox.apis import restore_image
+    torch.manual_seed(5)
+    model = _model('2E+1D').eval()
+    img = np.random.default_rng(0).random((13, 19, 3)).astype(np.float32)
+    out = restore_image(model, img)
+    assert out.shape == (13, 19, 3) and out.dtype == np.uint8
