@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from irtoolbox.registry import DEGRADATIONS
+from irtoolbox.utils.image_conventions import check_channel_order
 
 from .base import BaseDegradation, Params, check_image, check_range
 
@@ -32,9 +33,7 @@ class JPEGCompression(BaseDegradation):
                  levels: Optional[Sequence[int]] = None, channel_order: str = 'rgb') -> None:
         super().__init__(levels)
         self.quality_range = check_range(quality_range, self.name, 'quality_range', 0, 100)
-        if channel_order not in ('rgb', 'bgr'):
-            raise ValueError(f"{self.name}: channel_order must be 'rgb' or 'bgr', "
-                             f'got {channel_order!r}')
+        check_channel_order(channel_order, where=f' ({self.name})')
         self.channel_order = channel_order
 
     def sample_params(self, rng: np.random.Generator, level: Optional[int] = None) -> Params:
