@@ -244,3 +244,22 @@ def test_without_data_samples_the_head_is_the_reference_network():
     model.head.num_steps, model.head.on_missing = 5, 'error'
     with pytest.raises(ValueError, match='degradation_params'):
         model.forward_tensor(x)
+
+
+def test_paste_observed_keeps_the_input_where_observed():
+    """Tables VI-VII: I_x + (1 - M) I_y at test time; training output untouched."""
+    head = tiny_head(num_steps=3).eval()
+    z0, y = torch.randn(2, 4, 8, 8), torch.randn(2, 3, 8, 8)
+    params = [box_params(4), bernoulli_params(0.5, 2)]
+    samples = [sample_with(p, (8, 8)) for p in params]
+    plain = head(z0, inputs=y, data_samples=samples)
+    head.paste_observed = True
+    pasted = head(z0, inputs=y, data_samples=samples)
+    for i, p in enumerate(params):
+        observed = torch.as_tensor(p['mask'] == 1)
+        assert torch.equal(pasted[i][:, observed], y[i][:, observed])
+        assert torch.equal(pasted[i][:, ~observed], plain[i][:, ~observed])
+    head.train()
+    observed = torch.as_tensor(params[0]['mask'] == 1)
+    assert not torch.equal(head(z0, inputs=y, data_samples=samples)[0][:, observed],
+                           y[0][:, observed])
