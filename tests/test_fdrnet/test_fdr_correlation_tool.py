@@ -36,7 +36,7 @@ def test_tool_writes_its_pngs_from_a_checkpoint(tmp_path, demo_data):
     out = tmp_path / 'figs'
     proc = run_tool([sys.executable, 'tools/analysis/fdm_correlation.py', CONFIG, ckpt,
                      '--images', str(demo_data / 'val' / 'gt'), '--out-dir', str(out),
-                     '--max-images', '2', '--crop', '32', '--block', '1',
+                     '--max-images', '2', '--crop', '32', '--block', '1', '--relative',
                      '--cfg-options', *TINY])
     assert 'fdm_correlation' in proc.stderr  # the progress bar
     for name in ('correlation_before_fdm.png', 'correlation_after_fdm.png',
@@ -44,12 +44,15 @@ def test_tool_writes_its_pngs_from_a_checkpoint(tmp_path, demo_data):
         image = cv2.imread(str(out / name))
         assert image is not None and image.shape[0] > 100 and image.std() > 0, name
     summary = json.loads((out / 'fdm_correlation.json').read_text())
-    assert summary['block'] == 1 and summary['images'] == 2
+    assert summary['block'] == 1 and summary['images'] == 2 and summary['relative_to_clean']
     for key in ('before', 'after'):
         assert 0 <= summary[f'mean_abs_offdiag_{key}'] <= 1
-    for name in ('blur', 'noise', 'jpeg'):
-        response = np.array(summary['channel_response'][name])
-        assert response.shape == (10, 4) and (response >= 0).all()
+    responses = {k: np.array(v) for k, v in summary['channel_response'].items()}
+    assert set(responses) == {'blur', 'noise', 'jpeg'}
+    assert all(r.shape == (10, 4) and np.isfinite(r).all() for r in responses.values())
+    # relative to the clean image: noise of sigma ~47/255 moves the features far more than
+    # a blur of sigma <= 0.5 px
+    assert np.abs(responses['noise'][9]).sum() > np.abs(responses['blur'][0]).sum()
     bad = run_tool([sys.executable, 'tools/analysis/fdm_correlation.py', CONFIG, ckpt,
                     '--images', str(demo_data / 'val' / 'gt'), '--block', '5',
                     '--cfg-options', *TINY], check=False)

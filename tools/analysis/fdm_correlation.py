@@ -5,7 +5,7 @@ Usage::
 
     python tools/analysis/fdm_correlation.py CONFIG CHECKPOINT --images FOLDER
         [--out-dir DIR] [--block 0] [--bucket moderate] [--crop 96] [--max-images 16]
-        [--seed 0] [--device cpu] [--cfg-options key=value ...]
+        [--relative] [--seed 0] [--device cpu] [--cfg-options key=value ...]
 
 For a trained model (any backbone holding ``FDFABlock`` modules: FDR-Net, or
 another backbone with the FD/FA layers as a plugin) and the clean images of
@@ -20,7 +20,8 @@ another backbone with the FD/FA layers as a plugin) and the clean images of
 - ``channel_response.png`` (Fig. 8c): the mean absolute response of each
   channel after the FDM for images with **one** distortion, blur, noise or
   JPEG, at each of its ten protocol levels (one panel per type, levels as
-  rows, channels as columns);
+  rows, channels as columns); with ``--relative``, minus the response to the
+  clean image, so what each distortion adds stands out of the content;
 - ``fdm_correlation.json``: the numbers behind the pictures.
 
 ``--block`` picks which FDM (``FDFABlock`` in module order; FDR-Net's phase
@@ -54,6 +55,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='hybrid bucket of the correlation inputs')
     parser.add_argument('--crop', type=int, default=96, help='centre crop side, 0: none')
     parser.add_argument('--max-images', type=int, default=16)
+    parser.add_argument('--relative', action='store_true',
+                        help='channel responses minus those of the clean images (shows what '
+                             'each distortion adds; the raw response is dominated by content)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
@@ -155,17 +159,20 @@ def draw_correlation(corr: np.ndarray, title: str, path: str) -> None:
     plt.close(fig)
 
 
-def draw_responses(responses: Dict[str, np.ndarray], path: str) -> None:
+def draw_responses(responses: Dict[str, np.ndarray], path: str, relative: bool) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(len(responses), 1, figsize=(7, 2.2 * len(responses)),
                              squeeze=False)
-    top = max(float(r.max()) for r in responses.values())
+    what = 'mean |response| - clean image\'s' if relative else 'mean |response|'
     for ax, (name, response) in zip(axes[:, 0], responses.items()):
-        shown = ax.imshow(response, cmap='magma', vmin=0, vmax=top, aspect='auto',
+        # one scale per panel: JPEG's changes are an order smaller than noise's
+        top = max(float(np.abs(response).max()), 1e-12)
+        shown = ax.imshow(response, cmap='coolwarm' if relative else 'magma',
+                          vmin=-top if relative else 0, vmax=top, aspect='auto',
                           extent=(-0.5, response.shape[1] - 0.5, response.shape[0] + 0.5, 0.5))
-        ax.set_title(f'{name}: mean |response| after the FDM per channel and level', fontsize=9)
+        ax.set_title(f'{name}: {what} after the FDM per channel and level', fontsize=9)
         ax.set_ylabel('level')
         fig.colorbar(shown, ax=ax)
     axes[-1, 0].set_xlabel('channel')
@@ -190,7 +197,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     triples = level_triples(args.bucket)
     rng = np.random.default_rng(args.seed)
     names = ('blur', 'noise', 'jpeg')
-    total = len(images) * (1 + len(names) * NUM_LEVELS)
+    total = len(images) * (2 + len(names) * NUM_LEVELS)
     before, after = [], []
     responses = {name: np.zeros((NUM_LEVELS, probe.channels)) for name in names}
     with tqdm(total=total, desc='fdm_correlation', unit='pass') as bar:
@@ -201,11 +208,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             before.append(b)
             after.append(a)
             bar.update()
+            _, clean = fdm_features(model, probe, image, args.device)
+            clean_response = np.abs(clean).mean(axis=1) if args.relative else 0.0
+            bar.update()
             for name, op in zip(names, chain.ops):
                 for level in range(1, NUM_LEVELS + 1):
                     single, _ = op(image, rng, level=level)
                     _, a = fdm_features(model, probe, np.clip(single, 0, 1), args.device)
-                    responses[name][level - 1] += np.abs(a).mean(axis=1) / len(images)
+                    response = np.abs(a).mean(axis=1) - clean_response
+                    responses[name][level - 1] += response / len(images)
                     bar.update()
     probe.remove()
 
@@ -220,7 +231,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         draw_correlation(corr, f'channel correlation {key} FDM {args.block}\n'
                                f'mean |off-diagonal| = {value:.3f}',
                          osp.join(out_dir, f'correlation_{key}_fdm.png'))
-    draw_responses(responses, osp.join(out_dir, 'channel_response.png'))
+    draw_responses(responses, osp.join(out_dir, 'channel_response.png'), args.relative)
+    summary['relative_to_clean'] = args.relative
     summary['channel_response'] = {k: v.round(6).tolist() for k, v in responses.items()}
     with open(osp.join(out_dir, 'fdm_correlation.json'), 'w') as f:
         json.dump(summary, f, indent=1)
