@@ -263,3 +263,13 @@ def test_paste_observed_keeps_the_input_where_observed():
     observed = torch.as_tensor(params[0]['mask'] == 1)
     assert not torch.equal(head(z0, inputs=y, data_samples=samples)[0][:, observed],
                            y[0][:, observed])
+
+
+def test_naive_likelihood_loss_is_lambda_times_the_fidelity():
+    """Table I's L_rec + lambda L: the loss is lambda times the hand-written fidelity."""
+    from irtoolbox.models.losses import LikelihoodLoss
+    pred, lq = torch.randn(2, 3, 8, 8), torch.randn(2, 3, 8, 8)
+    params = [box_params(4), bernoulli_params(0.5, 2)]
+    masks = torch.stack([torch.as_tensor(p['mask'], dtype=torch.float32)[None] for p in params])
+    loss = LikelihoodLoss(loss_weight=1e3)(pred, lq, [sample_with(p, (8, 8)) for p in params])
+    torch.testing.assert_close(loss, 1e3 * masked_fidelity(pred, lq, masks))
