@@ -11,6 +11,11 @@ _base_ = [
     './_base_/datasets/demo64_inpainting.py',
 ]
 
+# Half the paper's widths (1.45 M parameters, a quarter of the multiply-adds):
+# minutes on a CPU.
+model = dict(backbone=dict(channels=(32, 64, 128, 256)),
+             head=dict(output_layer=dict(in_channels=32)))
+
 max_iters = 300
 train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=max_iters, val_interval=100)
 optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=1e-4))
