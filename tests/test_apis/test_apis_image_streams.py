@@ -207,23 +207,20 @@ def test_missing_tifffile_gives_one_clear_line(model, photo, tmp_path):
     config.write_text(f'model = {MODEL!r}\n')
     checkpoint = tmp_path / 'tiny.pth'
     torch.save({'state_dict': model.state_dict()}, checkpoint)
-    tifffile.imwrite(tmp_path / 'in.tif', photo, photometric='rgb')
+    folder = tmp_path / 'photos'
+    folder.mkdir()
     import cv2
-    cv2.imwrite(str(tmp_path / 'in.png'), np.ascontiguousarray(photo[..., ::-1]))
-
-    def infer(src, dst):
-        return subprocess.run([sys.executable, 'tools/infer.py', str(config), str(checkpoint),
-                               str(tmp_path / src), str(tmp_path / dst), '--device', 'cpu'],
-                              env=env, capture_output=True, text=True, cwd=REPO_ROOT)
-
-    for src, dst in (('in.tif', 'out.png'), ('in.png', 'out.tif')):
-        proc = infer(src, dst)
-        errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
-        assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
-        assert len(errors) == 1 and 'tifffile' in errors[0] and 'pip install tifffile' in \
-            errors[0], proc.stderr
-    # tifffile is optional: everything else works without it
-    proc = infer('in.png', 'out.npy')
-    assert proc.returncode == 0, proc.stderr
-    np.testing.assert_array_equal(np.load(tmp_path / 'out.npy'),
+    cv2.imwrite(str(folder / 'a.png'), np.ascontiguousarray(photo[..., ::-1]))
+    tifffile.imwrite(folder / 'b.tif', photo, photometric='rgb')
+    # folder mode, sorted: a.png is restored (tifffile is optional), then b.tif stops the run
+    proc = subprocess.run([sys.executable, 'tools/infer.py', str(config), str(checkpoint),
+                           str(folder), str(tmp_path / 'out'), '--ext', 'npy',
+                           '--device', 'cpu'],
+                          env=env, capture_output=True, text=True, cwd=REPO_ROOT)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
+    assert len(errors) == 1 and 'tifffile' in errors[0] and \
+        'pip install tifffile' in errors[0], proc.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / 'out' / 'a.npy'),
                                   restore_image(model, photo)[..., ::-1])
+    assert not (tmp_path / 'out' / 'b.npy').exists()
