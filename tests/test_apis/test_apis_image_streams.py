@@ -174,7 +174,9 @@ def test_memory_holds_no_float_copy_of_the_image(tmp_path):
     # the uint8 output + one tile (+ a few MiB of measurement noise); a float copy would
     # add 96 MiB, even a second uint8 copy 24 MiB
     assert peaks['tiled'] < 1.5 * image_mib, peaks
-    assert peaks['streamed'] < image_mib / 3, peaks
+    # 4.5 MiB measured on an idle machine, 10-11 MiB seen under heavy load; without the
+    # page release 48 MiB: half the image separates the two with margin
+    assert peaks['streamed'] < image_mib / 2, peaks
     written = np.load(tmp_path / 'out.npy')  # complete: the last rows were written back
     assert written.shape == (16384, 512, 3) and written[-8:].any()
 
