@@ -95,8 +95,11 @@ def test_a_run_loads_safely_and_gives_mmengine_its_loader_back(tmp_path):
     """A Runner with SafeCheckpointHook refuses a code-running load_from; mmengine's
     own loader is back once the run ends (nothing installed beyond the run)."""
     from mmengine.runner.checkpoint import CheckpointLoader
+    # An earlier run of this process that raised stopped before its after_run
+    # and left safe loading installed (documented): start from mmengine's state.
+    uninstall_safe_checkpointing()
     mmengine_loader = CheckpointLoader._schemes['']
-    assert not safe_checkpointing_installed()
+    assert mmengine_loader.__module__ == 'mmengine.runner.checkpoint'
     target = tmp_path / 'pwned.txt'
     evil = str(tmp_path / 'evil.pth')
     torch.save(dict(state_dict={}, meta=_WritesAFile(str(target))), evil)
