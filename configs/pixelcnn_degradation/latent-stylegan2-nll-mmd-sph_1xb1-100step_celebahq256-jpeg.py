@@ -20,6 +20,8 @@ test_evaluator = [dict(type='PSNR'), dict(type='SSIM')]
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
+# nothing to train (tools/test.py only); mmengine wants the three training entries together
+train_dataloader = test_dataloader
 train_cfg = dict(max_iters=1, val_interval=1000)
 model = dict(
     type='LatentRestorer',

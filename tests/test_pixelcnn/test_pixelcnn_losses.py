@@ -110,3 +110,13 @@ def test_likelihood_loss_names_a_mismatched_checkpoint(tmp_path):
     cfg = dict(_density_cfg(), channels=8)
     with pytest.raises((KeyError, RuntimeError), match='density.pth|size mismatch'):
         DegradationLikelihoodLoss(cfg, checkpoint=path).load()
+
+
+def test_mmd_loss_reuses_the_prior_term_only_for_the_same_prior():
+    torch.manual_seed(5)
+    loss = MMDLoss(gamma=3.0)
+    x, prior_a, prior_b = torch.randn(4, 3), torch.randn(9, 3), torch.randn(9, 3) + 1
+    for prior in (prior_a, prior_a, prior_b, prior_a):
+        assert abs(loss(x, prior).item() - mmd2(x, prior, 3.0).item()) < 1e-6
+    prior_a.add_(0.5)   # changed in place: recomputed
+    assert abs(loss(x, prior_a).item() - mmd2(x, prior_a, 3.0).item()) < 1e-6

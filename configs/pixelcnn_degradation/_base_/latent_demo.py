@@ -22,7 +22,9 @@ test_evaluator = [dict(type='PSNR'), dict(type='SSIM')]
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
-train_cfg = dict(max_iters=1, val_interval=1000)   # nothing to train: tools/test.py only
+# nothing to train (tools/test.py only); mmengine wants the three training entries together
+train_dataloader = test_dataloader
+train_cfg = dict(max_iters=1, val_interval=1000)
 
 generator = dict(type='StyleGANLikeGenerator', resolution=64, z_dim=64, w_dim=64,
                  mapping_layers=4, channels=32)

@@ -49,16 +49,18 @@ def _mean_within(k: torch.Tensor, unbiased: bool) -> torch.Tensor:
 
 
 def mmd2(x: torch.Tensor, y: torch.Tensor, gamma: float = 512.0, kernel: str = 'distance',
-         estimator: str = 'biased') -> torch.Tensor:
-    """Squared MMD between the sets x: n x d and y: m x d (Eq. 7)."""
+         estimator: str = 'biased', yy_term: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Squared MMD between the sets x: n x d and y: m x d (Eq. 7). ``yy_term``: the
+    mean within y, when already known (it does not depend on x)."""
     if estimator not in ESTIMATORS:
         raise ValueError(f'MMD estimator must be one of {ESTIMATORS}, got {estimator!r}')
     if x.dim() != 2 or y.dim() != 2 or x.shape[1] != y.shape[1]:
         raise ValueError(f'MMD needs two n x d sets of one d, got {tuple(x.shape)} and '
                          f'{tuple(y.shape)}')
     unbiased = estimator == 'unbiased'
-    return (_mean_within(kernel_matrix(x, x, gamma, kernel), unbiased)
-            + _mean_within(kernel_matrix(y, y, gamma, kernel), unbiased)
+    if yy_term is None:
+        yy_term = _mean_within(kernel_matrix(y, y, gamma, kernel), unbiased)
+    return (_mean_within(kernel_matrix(x, x, gamma, kernel), unbiased) + yy_term
             - 2.0 * kernel_matrix(x, y, gamma, kernel).mean())
 
 
@@ -84,7 +86,21 @@ class MMDLoss(BaseModule):
             raise ValueError(f'MMDLoss: estimator must be one of {ESTIMATORS}, got {estimator!r}')
         self.gamma, self.kernel, self.estimator = float(gamma), kernel, estimator
         self.loss_weight = loss_weight
+        # the within-prior mean is constant during a restoration (the prior samples are
+        # drawn once): computed once per prior tensor, not at every step
+        self._prior_ref: Optional[torch.Tensor] = None   # kept alive: `is` stays reliable
+        self._prior_version = -1
+        self._prior_term: Optional[torch.Tensor] = None
 
     def forward(self, latents: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
         """latents: k x d optimised latents; prior: k' x d prior samples. Returns: a scalar."""
-        return self.loss_weight * mmd2(latents, prior, self.gamma, self.kernel, self.estimator)
+        yy_term = None
+        if not prior.requires_grad:
+            if prior is not self._prior_ref or prior._version != self._prior_version:
+                self._prior_ref, self._prior_version = prior, prior._version
+                self._prior_term = _mean_within(kernel_matrix(prior, prior, self.gamma,
+                                                              self.kernel),
+                                                self.estimator == 'unbiased')
+            yy_term = self._prior_term
+        return self.loss_weight * mmd2(latents, prior, self.gamma, self.kernel, self.estimator,
+                                       yy_term)
