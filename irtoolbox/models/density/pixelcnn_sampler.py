@@ -164,11 +164,28 @@ class _Node:
         self.taps = len(offsets)
         self.elu_input = elu_input
 
-    def __call__(self, flat: torch.Tensor, a: int, b: int) -> torch.Tensor:
+    def gather(self, flat: torch.Tensor, a: int, b: int) -> torch.Tensor:
+        """(N P) x (T C') inputs of the positions a:b (C' = 2C after concat_elu)."""
         g = flat[:, self.index[a:b].reshape(-1)]                  # N x (P T) x C
         if self.elu_input:
             g = F.elu(torch.cat([g, -g], dim=2))
-        g = g.reshape(-1, self.weight.shape[0])                   # (N P) x (T C)
+        return g.reshape(flat.shape[0] * (b - a), -1)
+
+    def __call__(self, flat: torch.Tensor, a: int, b: int) -> torch.Tensor:
+        return torch.addmm(self.bias, self.gather(flat, a, b), self.weight)
+
+
+class _SumNode:
+    """Two convolutions of two buffers summed (the ul block's conv_in + nin of u), as one
+    matrix product over the concatenated inputs."""
+
+    def __init__(self, first: _Node, second: _Node) -> None:
+        self.first, self.second = first, second
+        self.weight = torch.cat([first.weight, second.weight], dim=0)
+        self.bias = first.bias + second.bias
+
+    def __call__(self, flat1: torch.Tensor, flat2: torch.Tensor, a: int, b: int) -> torch.Tensor:
+        g = torch.cat([self.first.gather(flat1, a, b), self.second.gather(flat2, a, b)], dim=1)
         return torch.addmm(self.bias, g, self.weight)
 
 
@@ -192,7 +209,11 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
         return cond.new_zeros(n, (ring + 1) * (w + 2), channels, dtype=dtype)
 
     # the clean-image terms are convolutions of a known image: computed once, as in the network
-    cond_maps = [[blk.cond(cond).permute(0, 2, 3, 1).reshape(n, h * w, -1) for blk in blocks]
+    image = tables.image_index()
+    # per-pixel inputs and outputs are kept in wavefront order: a step reads a slice
+    def in_step_order(x: torch.Tensor) -> torch.Tensor:            # N x C x H x W
+        return x.permute(0, 2, 3, 1).reshape(n, h * w, -1)[:, image].contiguous()
+    cond_maps = [[in_step_order(blk.cond(cond)) for blk in blocks]
                  for blocks in (model.u_blocks, model.ul_blocks)]
     x_buf = buffer(c_in + 1)
     u_bufs = [buffer(ch) for _ in range(nb + 1)]
@@ -207,15 +228,13 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
     ul_left = _Node(model.ul_init_left, tables, False, col_offset=-1)
     u_in = [_Node(b.conv_in, tables, True) for b in model.u_blocks]
     u_out = [_Node(b.conv_out, tables, True) for b in model.u_blocks]
-    ul_in = [_Node(b.conv_in, tables, True) for b in model.ul_blocks]
-    ul_skip = [_Node(b.skip, tables, True) for b in model.ul_blocks]
+    ul_in = [_SumNode(_Node(b.conv_in, tables, True), _Node(b.skip, tables, True))
+             for b in model.ul_blocks]
     ul_out = [_Node(b.conv_out, tables, True) for b in model.ul_blocks]
     head = _Node(model.out, tables, False)
     here = tables.ring_index([(0, 0)])
-    image = tables.image_index()
     row_mask, col_mask = tables.mask('row'), tables.mask('col')
-    gumbel = draws['gumbel'].permute(0, 2, 3, 1).reshape(n, h * w, -1)
-    logistic = draws['logistic'].permute(0, 2, 3, 1).reshape(n, h * w, -1)
+    gumbel, logistic = in_step_order(draws['gumbel']), in_step_order(draws['logistic'])
     ones = cond.new_ones(1, 1, 1)
 
     def put(buf: torch.Tensor, a: int, b: int, value: torch.Tensor) -> None:
@@ -223,7 +242,7 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
 
     def gate(res_buf: torch.Tensor, c2: torch.Tensor, cond_map: torch.Tensor,
              a: int, b: int) -> torch.Tensor:
-        c2 = c2.view(n, b - a, -1) + cond_map[:, image[a:b]]
+        c2 = c2.view(n, b - a, -1) + cond_map[:, a:b]
         gate_a, gate_b = c2.chunk(2, dim=2)
         return res_buf[:, here[a:b, 0]] + gate_a * torch.sigmoid(gate_b)
 
@@ -253,18 +272,19 @@ def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str,
         left = ul_left(x_buf, a, b).view(n, b - a, -1) * col_mask[a:b]
         put(ul_bufs[0], a, b, up + left)
         for k in range(nb):
-            c1 = ul_in[k](ul_bufs[k], a, b) + ul_skip[k](u_bufs[k + 1], a, b)
+            c1 = ul_in[k](ul_bufs[k], u_bufs[k + 1], a, b)
             put(ulc_bufs[k], a, b, c1)
             put(ul_bufs[k + 1], a, b, gate(ul_bufs[k], ul_out[k](ulc_bufs[k], a, b),
                                            cond_maps[1][k], a, b))
         params = F.elu(ul_bufs[nb][:, here[a:b, 0]]).reshape(-1, ch)
         params = torch.addmm(head.bias, params, head.weight)
-        pix = image[a:b]
-        value = sample_from_mixture(params, c_in, gumbel[:, pix].reshape(n * (b - a), -1),
-                                    logistic[:, pix].reshape(n * (b - a), -1), num_bins)
+        value = sample_from_mixture(params, c_in, gumbel[:, a:b].reshape(n * (b - a), -1),
+                                    logistic[:, a:b].reshape(n * (b - a), -1), num_bins)
         value = value.view(n, b - a, c_in)
-        out[:, pix] = value
+        out[:, a:b] = value
         x_buf[:, here[a:b, 0]] = torch.cat([value, ones.expand(n, b - a, 1)], dim=2)
         if progress is not None:
             progress(b - a)
-    return out.view(n, h, w, c_in).permute(0, 3, 1, 2).contiguous()
+    result = torch.empty_like(out)
+    result[:, image] = out                                          # back to raster order
+    return result.view(n, h, w, c_in).permute(0, 3, 1, 2).contiguous()
