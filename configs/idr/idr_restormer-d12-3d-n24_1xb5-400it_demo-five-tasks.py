@@ -1,0 +1,5 @@
+# Table 2 placement '3D' (after decoder levels 3, 2, 1) on the demo (README.md, "Reproduction").
+_base_ = ['./idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py']
+model = dict(backbone=dict(plugins=[dict(cfg=dict(type='MetaPriorLearning', num_types=5,
+                                                  num_tokens=24), position=p)
+                                    for p in ('dec3', 'dec2', 'dec1')]))
