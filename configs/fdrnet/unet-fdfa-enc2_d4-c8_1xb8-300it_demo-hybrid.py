@@ -1,4 +1,4 @@
-# The FD/FA layers in another backbone: pix2pix's U-Net (depth 4, 16 base channels) with an
+# The FD/FA layers in another backbone: pix2pix's U-Net (depth 4, 8 base channels) with an
 # FDM -> FAM block (FDFABlock, 3 FD-layers) as a plugin before encoder level 2, trained with
 # L1 + SVDO on that block's FD-layers (the same tap pattern finds them).
 _base_ = [
@@ -10,7 +10,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(_delete_=True, type='UNetGenerator', in_channels=3, out_channels=3, depth=4,
-                  base_channels=16,
+                  base_channels=8,
                   plugins=[dict(cfg=dict(type='FDFABlock', num_fd_layers=3, ca_reduction=4),
                                 position='enc2')]),
     data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
