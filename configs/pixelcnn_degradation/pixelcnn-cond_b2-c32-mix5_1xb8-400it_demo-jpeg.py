@@ -6,17 +6,10 @@
 _base_ = [
     '_base_/pixelcnn_runtime.py',
     '../_base_/schedules/iter_adam.py',
+    '_base_/pixelcnn_cond_model.py',
     '_base_/demo_jpeg_pairs.py',
 ]
-
-model = dict(
-    type='DegradationDensityModel',
-    density=dict(type='ConditionalPixelCNN', in_channels=3, cond_channels=3, channels=32,
-                 num_blocks=2, num_mix=5, dropout=0.5, cond_kernel_size=3),
-    loss=dict(type='DiscretizedLogisticMixtureLoss', unit='bits_per_dim'),
-    data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
-    test_cfg=dict(unpaired=True),
-)
+model = dict(density=dict(channels=32, num_blocks=2, num_mix=5))
 max_iters = 400
 train_cfg = dict(max_iters=max_iters, val_interval=200)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, betas=(0.95, 0.9995)))
