@@ -23,6 +23,12 @@ def test_init_is_beta_one_gamma_tenth_identity():
     assert torch.allclose(layer.gamma.value(), 0.1 * torch.eye(4), atol=1e-7)
 
 
+def test_a_gdn_never_initialised_by_its_parent_already_has_the_initial_values():
+    layer = GDN(3)  # no init_weights(): a parent whose init skips it must still get b = 1
+    assert torch.allclose(layer.beta.value(), torch.ones(3), atol=1e-7)
+    assert torch.allclose(layer.gamma.value(), 0.1 * torch.eye(3), atol=1e-7)
+
+
 def test_w_zero_fd_is_division_by_sqrt_b_and_fa_inverts_exactly():
     torch.manual_seed(0)
     beta = torch.tensor([0.5, 1.0, 2.0, 4.0])

@@ -108,3 +108,16 @@ def test_recorded_bucket_is_the_fixed_triples_not_the_transforms(demo_data):
     meta = data[0]['data_samples'].metainfo
     assert meta['degradation_bucket'] == 'severe'
     assert sum(meta['degradation_level']) - 2 >= 18
+
+
+def test_div2k_config_chain_uses_the_protocol_tables():
+    from conftest import REPO_ROOT
+    from mmengine.config import Config
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/fdrnet/_base_/div2k_hybrid.py')
+    blur, noise, jpeg = cfg.hybrid_degradation
+    assert tuple(blur['levels']) == tuple(0.5 * i for i in range(11)) and blur['kernel_size'] == 21
+    assert tuple(blur['sigma_range']) == (0, 10)  # FDR-Net's text, for draws without a level
+    assert tuple(noise['levels']) == tuple(range(0, 55, 5)) and noise['clip']
+    assert tuple(jpeg['levels']) == (100, 80, 60, 50, 40, 35, 30, 25, 20, 15, 10)
+    steps = [s for s in cfg.train_pipeline + cfg.test_pipeline if s['type'] == 'HybridDegrade']
+    assert len(steps) == 2 and all(s['degradation'] == cfg.hybrid_degradation for s in steps)

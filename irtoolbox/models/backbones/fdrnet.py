@@ -27,6 +27,11 @@ its two Table 5 ablations land on the paper's parameter counts (1.66 M, 1.62 M
 and 1.21 M) at once; ``configs/fdrnet/README.md`` gives the arithmetic.
 ``plugins=[dict(cfg=..., position='input')]`` puts modules (e.g. InfoAccum)
 in front of the head convolution; the global residual still adds the image.
+
+Channel attention averages each channel over the whole image, so every
+output pixel depends on the whole input: the receptive field is global
+(``receptive_field`` is left undeclared), and tiled inference differs slightly
+from whole-image inference.
 """
 from typing import List, Optional, Sequence
 
