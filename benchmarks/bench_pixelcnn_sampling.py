@@ -7,7 +7,9 @@ wavefront sampler is timed on a full image (and on a batch); the naive sampler
 number of pixels (a pass costs the same for every pixel). Both samplers are
 run on the small image with the same draws and must agree exactly.
 
-    OMP_NUM_THREADS=2 python benchmarks/bench_pixelcnn_sampling.py --size 256 --batch 8
+    OMP_NUM_THREADS=1 python benchmarks/bench_pixelcnn_sampling.py --size 256 --batch 8 --threads 1
+
+Figures and their reading: docs/benchmarks.md.
 """
 import argparse
 import os

@@ -181,7 +181,7 @@ class LatentRestorer(BaseModel):
                 if self.spherical:
                     with torch.no_grad():
                         ws.mul_(norms / ws.norm(dim=1, keepdim=True).clamp_min(1e-12))
-                history.append(float(loss))
+                history.append(float(loss.detach()))
         self.history.append(history)
         with torch.no_grad():
             return self.generator.synthesis(ws.detach().unsqueeze(0))
