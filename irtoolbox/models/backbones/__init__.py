@@ -10,4 +10,7 @@ from .restormer import Restormer
 from .unet import UNetGenerator
 from .vdsr import VDSR
 
-__all__ = ['BackboneTrunk', 'ContextEncoderAE', 'DRRN', 'IDN', 'VDSR', 'EnDecoder', 'FDRNet', 'ResidualCNN', 'Restormer', 'UNetGenerator']
+__all__ = [
+    'BackboneTrunk', 'ContextEncoderAE', 'DRRN', 'EnDecoder', 'FDRNet', 'IDN', 'ResidualCNN',
+    'Restormer', 'UNetGenerator', 'VDSR'
+]
