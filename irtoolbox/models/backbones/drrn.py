@@ -18,14 +18,13 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
-from mmengine.model import BaseModule
 
-from irtoolbox.models.layers.image_output import sisr_output_layer_cfg
+from irtoolbox.models.layers.image_output import SISROutputBackbone
 from irtoolbox.registry import MODELS
 
 
 @MODELS.register_module()
-class DRRN(BaseModule):
+class DRRN(SISROutputBackbone):
     """DRRN B1U9 with concatenation every three recursions, split at z.
 
     Args:
@@ -62,11 +61,8 @@ class DRRN(BaseModule):
             [nn.ModuleList([build_norm_layer(norm_cfg, mid_channels)[1] for _ in range(2)])
              for _ in range(num_units)]) if norm_cfg else None
         self.fuse = nn.Conv2d(mid_channels * (num_units // concat_every), fuse_channels, 1)
-        self.output_layer = MODELS.build(sisr_output_layer_cfg(
-            fuse_channels, in_channels, scale, act_cfg, out_kernel_size)) \
-            if with_output_layer else None
-        self.scale = int(scale)
-        self.out_channels = in_channels if with_output_layer else fuse_channels
+        self.build_output_layer(fuse_channels, in_channels, scale, act_cfg, out_kernel_size,
+                                with_output_layer)
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -92,4 +88,4 @@ class DRRN(BaseModule):
             if (unit + 1) % self.concat_every == 0:
                 kept.append(out)
         z = self.fuse(torch.cat(kept, dim=1))
-        return self.output_layer(z, x) if self.output_layer is not None else z
+        return self.output(z, x)

@@ -20,9 +20,8 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer
-from mmengine.model import BaseModule
 
-from irtoolbox.models.layers.image_output import sisr_output_layer_cfg
+from irtoolbox.models.layers.image_output import SISROutputBackbone
 from irtoolbox.registry import MODELS
 
 
@@ -53,7 +52,7 @@ class DBlock(nn.Module):
 
 
 @MODELS.register_module()
-class IDN(BaseModule):
+class IDN(SISROutputBackbone):
     """IDN at low resolution with a bicubic global skip, split at z.
 
     Args:
@@ -81,11 +80,8 @@ class IDN(BaseModule):
         self.dblocks = nn.Sequential(*[
             DBlock(mid_channels, distill_channels, act_cfg, groups, last_act=i < num_blocks - 1)
             for i in range(num_blocks)])
-        self.output_layer = MODELS.build(sisr_output_layer_cfg(
-            mid_channels, in_channels, scale, act_cfg, out_kernel_size)) \
-            if with_output_layer else None
-        self.scale = int(scale)
-        self.out_channels = in_channels if with_output_layer else mid_channels
+        self.build_output_layer(mid_channels, in_channels, scale, act_cfg, out_kernel_size,
+                                with_output_layer)
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -101,4 +97,4 @@ class IDN(BaseModule):
         Returns: the ``N x C x sH x sW`` restoration, or z (``N x 64 x H x W``).
         """
         z = self.dblocks(self.fblock(x))
-        return self.output_layer(z, x) if self.output_layer is not None else z
+        return self.output(z, x)

@@ -14,14 +14,13 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer
-from mmengine.model import BaseModule
 
-from irtoolbox.models.layers.image_output import sisr_output_layer_cfg
+from irtoolbox.models.layers.image_output import SISROutputBackbone
 from irtoolbox.registry import MODELS
 
 
 @MODELS.register_module()
-class VDSR(BaseModule):
+class VDSR(SISROutputBackbone):
     """VDSR at low resolution with a bicubic global skip, split at z.
 
     Args:
@@ -47,11 +46,8 @@ class VDSR(BaseModule):
             layers += [build_activation_layer(act_cfg),
                        nn.Conv2d(mid_channels, mid_channels, 3, 1, 1)]
         self.body = nn.Sequential(*layers)
-        self.output_layer = MODELS.build(sisr_output_layer_cfg(
-            mid_channels, in_channels, scale, act_cfg, out_kernel_size)) \
-            if with_output_layer else None
-        self.scale = int(scale)
-        self.out_channels = in_channels if with_output_layer else mid_channels
+        self.build_output_layer(mid_channels, in_channels, scale, act_cfg, out_kernel_size,
+                                with_output_layer)
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -67,4 +63,4 @@ class VDSR(BaseModule):
         Returns: the ``N x C x sH x sW`` restoration, or z (``N x 64 x H x W``).
         """
         z = self.body(x)
-        return self.output_layer(z, x) if self.output_layer is not None else z
+        return self.output(z, x)

@@ -137,3 +137,27 @@ def sisr_output_layer_cfg(in_channels: int, out_channels: int, scale: int,
                 act_cfg=act_cfg, conv_type='deconv', kernel_size=kernel_size, stride=scale,
                 padding=(kernel_size - 1) // 2, output_padding=scale - 1,
                 global_skip='bicubic')
+
+
+class SISROutputBackbone(BaseModule):
+    """Base of the low-resolution SISR backbones (VDSR, DRRN, IDN) split as f = h o g.
+
+    A subclass builds g in ``__init__``, calls :meth:`build_output_layer` and
+    ends ``forward`` with :meth:`output`: with ``with_output_layer`` the
+    network returns the image h(z, x), otherwise z (the input of
+    :class:`LikelihoodHead`'s h, whose checkpoint keys match ``output_layer``).
+    """
+
+    def build_output_layer(self, z_channels: int, in_channels: int, scale: int,
+                           act_cfg: dict, kernel_size: int, with_output_layer: bool) -> None:
+        """Set ``output_layer`` (h, or None without ``with_output_layer``),
+        ``scale`` and ``out_channels`` (the image's, or z's without h)."""
+        self.output_layer = MODELS.build(sisr_output_layer_cfg(
+            z_channels, in_channels, scale, act_cfg, kernel_size)) \
+            if with_output_layer else None
+        self.scale = int(scale)
+        self.out_channels = in_channels if with_output_layer else z_channels
+
+    def output(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """h(z, x) (the ``N x C x sH x sW`` image) with the output layer, else z."""
+        return self.output_layer(z, x) if self.output_layer is not None else z
