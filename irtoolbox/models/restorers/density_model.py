@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmengine.model import BaseModel
 
+from irtoolbox.models.restorers.restorer import build_data_preprocessor
 from irtoolbox.registry import MODELS
 
 OptConfig = Optional[dict]
@@ -48,10 +49,8 @@ class DegradationDensityModel(BaseModel):
 
     def __init__(self, density: dict, loss: OptConfig = None, data_preprocessor: OptConfig = None,
                  test_cfg: OptConfig = None, init_cfg: OptConfig = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
+        data_preprocessor = build_data_preprocessor(
+            data_preprocessor, dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.density = MODELS.build(density)
         self.nll = MODELS.build(loss or dict(type='DiscretizedLogisticMixtureLoss'))

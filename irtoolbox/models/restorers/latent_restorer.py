@@ -39,7 +39,7 @@ from mmengine.model import BaseModel
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file
 
-from .restorer import Restorer
+from .restorer import Restorer, build_data_preprocessor
 
 OptConfig = Optional[dict]
 
@@ -84,10 +84,8 @@ class LatentRestorer(BaseModel):
                  num_prior_samples: int = 1000, num_mean_samples: int = 10000,
                  degradation_scale: int = 1, seed: int = 0,
                  data_preprocessor: OptConfig = None, init_cfg: OptConfig = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
+        data_preprocessor = build_data_preprocessor(
+            data_preprocessor, dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.generator = MODELS.build(generator)
         missing = [name for name in ('mapping', 'synthesis', 'num_ws', 'z_dim', 'w_dim')

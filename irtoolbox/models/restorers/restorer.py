@@ -47,6 +47,17 @@ DEFAULT_LOSS_INPUTS = ('pred', 'gt')
 LOSS_CONTEXT_KEYS = ('pred', 'gt', 'lq', 'data_samples', 'taps')
 
 
+def build_data_preprocessor(cfg: Union[OptConfig, nn.Module], default: dict) -> nn.Module:
+    """The model's data preprocessor: ``cfg`` (``default`` when None) built, or a module as is.
+
+    Built here with our registry: BaseModel would use mmengine's root, which
+    only sees irtoolbox parts when a default scope is set.
+    """
+    if cfg is None:
+        cfg = dict(default)
+    return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
+
+
 @MODELS.register_module()
 class Restorer(BaseModel):
     """Backbone -> [neck] -> [head], trained with a dict of named losses.
@@ -88,12 +99,8 @@ class Restorer(BaseModel):
                  test_cfg: OptConfig = None,
                  feature_taps: Optional[Dict[str, str]] = None,
                  init_cfg: OptConfig = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='RestorationDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            # Built here with our registry: BaseModel would use mmengine's root,
-            # which only sees irtoolbox parts when a default scope is set.
-            data_preprocessor = MODELS.build(data_preprocessor)
+        data_preprocessor = build_data_preprocessor(
+            data_preprocessor, dict(type='RestorationDataPreprocessor'))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck is not None else None
