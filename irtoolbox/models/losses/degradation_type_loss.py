@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
+from irtoolbox.models.restorers.restorer import read_tap
 from irtoolbox.registry import MODELS
 
 
@@ -53,11 +54,8 @@ class DegradationTypeLoss(BaseModule):
 
         Returns: the scalar loss.
         """
-        logits = taps.get(self.tap)
-        if not logits:
-            raise KeyError(f"DegradationTypeLoss: the restorer captured no '{self.tap}' tap; "
-                           f"configure feature_taps=dict({self.tap}="
-                           "'**.degradation_classifier') with a MetaPriorLearning plugin")
+        logits = read_tap(taps, self.tap, 'DegradationTypeLoss', '**.degradation_classifier',
+                          'a MetaPriorLearning plugin')
         labels = sample_task_labels(data_samples, logits[0].device)
         losses = [F.cross_entropy(z, labels, label_smoothing=self.label_smoothing)
                   for z in logits]

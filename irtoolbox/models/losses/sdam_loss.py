@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from irtoolbox.models.plugins.sdam import resize_image
+from irtoolbox.models.restorers.restorer import read_tap
 from irtoolbox.registry import MODELS
 
 SUPERVISIONS = ('degraded', 'clean')
@@ -72,11 +73,7 @@ class SDAMLoss(BaseModule):
 
         Returns: the scalar loss.
         """
-        images = taps.get(self.tap)
-        if not images:
-            raise KeyError(f"SDAMLoss: the restorer captured no '{self.tap}' tap; configure "
-                           f"feature_taps=dict({self.tap}='**.sdam_image') with an SDAM in the "
-                           'model')
+        images = read_tap(taps, self.tap, 'SDAMLoss', '**.sdam_image', 'an SDAM in the model')
         target = lq if self.supervision == 'degraded' else gt
         losses = [F.l1_loss(img, target_at_scale(target, img.shape[-2:], self.resize_mode))
                   for img in images]

@@ -27,6 +27,9 @@ restorer knowing the part (docs/contributing.md, "Losses" and "Heads"):
 - **Heads that read the batch.** A head with ``needs_data_samples = True`` is
   called as ``head(features, inputs=inputs, data_samples=data_samples)``
   (DL-Net's likelihood head builds its degradation operator per sample).
+  A backbone with ``needs_data_samples = True`` is likewise called as
+  ``backbone(inputs, data_samples=data_samples)`` (DL-Net's mask-input
+  autoencoder rebuilds each sample's mask).
 """
 import fnmatch
 import math
@@ -56,6 +59,20 @@ def build_data_preprocessor(cfg: Union[OptConfig, nn.Module], default: dict) -> 
     if cfg is None:
         cfg = dict(default)
     return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
+
+
+def read_tap(taps: Dict[str, List[torch.Tensor]], tap: str, owner: str, pattern: str,
+             provider: str) -> List[torch.Tensor]:
+    """The outputs captured under ``taps[tap]`` for a loss (``owner``) that needs them.
+
+    Raises one KeyError naming the ``feature_taps`` entry (``pattern``) and the
+    part that provides it (``provider``) when the tap is missing or empty.
+    """
+    outputs = taps.get(tap)
+    if not outputs:
+        raise KeyError(f"{owner}: the restorer captured no '{tap}' tap; configure "
+                       f"feature_taps=dict({tap}='{pattern}') with {provider}")
+    return outputs
 
 
 @MODELS.register_module()
@@ -152,13 +169,16 @@ class Restorer(BaseModel):
         Args:
             inputs: ``N x C x H x W`` normalised degraded images, padded to
                 ``size_divisor``.
-            data_samples: the batch's samples, for a head that reads them.
+            data_samples: the batch's samples, for a backbone or head that reads them.
                 Default ``None``.
 
         Returns:
             ``N x C x sH x sW`` normalised restoration (``s`` = ``scale``).
         """
-        out = self.backbone(inputs)
+        if getattr(self.backbone, 'needs_data_samples', False):
+            out = self.backbone(inputs, data_samples=data_samples)
+        else:
+            out = self.backbone(inputs)
         if self.neck is not None:
             out = self.neck(out)
         if self.head is not None:
