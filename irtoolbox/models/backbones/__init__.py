@@ -7,10 +7,11 @@ from .fdrnet import FDRNet
 from .idn import IDN
 from .residual_cnn import ResidualCNN
 from .restormer import Restormer
+from .sft_context_encoder import SFTContextEncoderAE
 from .unet import UNetGenerator
 from .vdsr import VDSR
 
 __all__ = [
     'BackboneTrunk', 'ContextEncoderAE', 'DRRN', 'EnDecoder', 'FDRNet', 'IDN', 'ResidualCNN',
-    'Restormer', 'UNetGenerator', 'VDSR'
+    'Restormer', 'SFTContextEncoderAE', 'UNetGenerator', 'VDSR'
 ]

@@ -1,0 +1,6 @@
+# Autoencoder+SFT (Table IX): the mask-input autoencoder (K = 1, the
+# reference network) trained on the whole range of hole sizes s = 1..30.
+_base_ = ['./contextencoder_joint_1xb100-300k_celeba64-inpaint.py']
+# Only the backbone type changes (split at z like ContextEncoderAE; g rebuilds
+# each sample's mask from its recorded degradation).
+model = dict(backbone=dict(type='SFTContextEncoderAE'))
