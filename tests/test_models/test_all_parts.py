@@ -198,6 +198,13 @@ PART_CONFIGS = {
                  discriminator=dict(type='PatchDiscriminator', base_channels=4, num_layers=1)),
         input=(2, 3, 16, 16),
         output={'loss_d_real', 'loss_d_fake', 'loss_g_gan', 'loss_pixel'}),
+    'UnconditionalGAN': dict(  # the input batch is the real images; G gets z ~ N(0, I)
+        cfg=dict(type='UnconditionalGAN',
+                 generator=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4,
+                                mapping_layers=1, channels=4),
+                 discriminator=dict(type='PatchDiscriminator', in_channels=3, base_channels=4,
+                                    num_layers=1)),
+        input=(2, 3, 8, 8), output={'loss_d_real', 'loss_d_fake', 'loss_g_gan'}),
 }
 
 

@@ -4,6 +4,7 @@ from .density_model import DegradationDensityModel
 from .gan_restorer import GANRestorer
 from .latent_restorer import LatentRestorer
 from .restorer import Restorer
+from .unconditional_gan import UnconditionalGAN
 
 __all__ = ['AllInOneRestorer', 'DegradationDensityModel', 'GANRestorer', 'LatentRestorer',
-           'Restorer']
+           'Restorer', 'UnconditionalGAN']

@@ -62,7 +62,8 @@ class LatentRestorer(BaseModel):
         mmd_loss: config of the ``MMDLoss`` (its ``loss_weight`` is lambda), or
             ``None`` for none (PULSE). Default: ``None``.
         generator_checkpoint: weights of the generator (a training checkpoint
-            with keys ``generator.*`` or a bare state dict), read at the first
+            with keys ``generator.*``, an ``UnconditionalGAN`` checkpoint with
+            keys ``backbone.*``, or a bare state dict), read at the first
             restoration. Default: ``None``.
         num_steps: Adam steps per image. Default: 100.
         lr: Adam learning rate. Default: 0.1.
@@ -110,9 +111,11 @@ class LatentRestorer(BaseModel):
             return
         state = load_checkpoint_file(self.generator_checkpoint, map_location='cpu')
         state = state.get('state_dict', state)
-        if any(k.startswith('generator.') for k in state):
-            state = {k[len('generator.'):]: v for k, v in state.items()
-                     if k.startswith('generator.')}
+        # 'backbone.': the generator of an UnconditionalGAN training checkpoint
+        for prefix in ('generator.', 'backbone.'):
+            if any(k.startswith(prefix) for k in state):
+                state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+                break
         self.generator.load_state_dict(state)
         self._generator_loaded = True
 

@@ -1,0 +1,104 @@
+"""Unconditional GAN training of a noise-to-image generator (Goodfellow et al.,
+2014, Eq. 1; the non-saturating generator loss of their Sec. 3).
+
+It trains the small StyleGAN-like generator (Karras et al., CVPR 2020) whose
+checkpoint the latent-optimisation restorer (Han et al. 2024, Sec. 3.1) then
+searches, with the toolbox's GAN machinery: ``GANRestorer.train_step`` (one
+D update with D's optimizer, fake detached, then one G update with G's
+optimizer and D frozen) is reused unchanged; only what a batch means differs:
+
+- the batch's ``inputs`` are *real* images (normalised to [-1, 1]); the
+  generator (``backbone``) gets ``z ~ N(0, I)``, ``N x z_dim``, one per image;
+- D scores images alone, ``D(y)``, not ``cat(x, y)`` pairs:
+  ``L_D = GAN(D(y), real) + GAN(D(G(z)), fake)`` (Eq. 1, the sum of the two
+  terms, logged ``loss_d_real``, ``loss_d_fake``);
+  ``L_G = GAN(D(G(z)), real)`` (logged ``loss_g_gan``), which with
+  ``gan_type='vanilla'`` (BCE with logits) is the non-saturating
+  ``-log D(G(z))``; ``'lsgan'`` gives least squares (Mao et al., 2017).
+
+The generator may have further named losses (``losses``), called with
+``pred`` = G(z), ``gt`` = the real batch. The checkpoint's generator weights
+are the ``backbone.*`` entries, which ``LatentRestorer``'s
+``generator_checkpoint`` reads. ``mode='tensor'``/``'predict'`` return
+samples G(z), one per input image (the input only sets the batch size).
+"""
+from typing import Dict, List, Optional
+
+import torch
+
+from irtoolbox.models.restorers.gan_restorer import GANRestorer
+from irtoolbox.models.restorers.restorer import OptConfig
+from irtoolbox.registry import MODELS
+
+_DEFAULT_GAN_LOSS = dict(type='GANLoss', gan_type='vanilla')  # non-saturating
+
+
+@MODELS.register_module()
+class UnconditionalGAN(GANRestorer):
+    """A noise-to-image generator trained against an unconditional discriminator.
+
+    Args:
+        generator: config of G, a module with attribute ``z_dim`` whose
+            ``forward(z)`` maps ``N x z_dim`` noise to ``N x C x H x W`` images
+            in about [-1, 1] (e.g. ``StyleGANLikeGenerator``). Required.
+        discriminator: config of D on images alone (e.g.
+            ``PatchDiscriminator(in_channels=3)``). Required.
+        losses: ``{name: loss config}``, extra generator terms (logged
+            ``loss_<name>``). Default: None, meaning none.
+        gan_loss: the adversarial loss. Default: None, meaning
+            ``dict(type='GANLoss', gan_type='vanilla')`` (non-saturating).
+        data_preprocessor: Default: None, meaning mean = std = 0.5 (real images
+            in [-1, 1], the generator's range).
+        train_cfg: kept for the config's record. Default: None.
+        test_cfg: kept for the config's record. Default: None.
+        init_cfg: mmengine init config of the whole model. Default: None.
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 discriminator: dict,
+                 losses: Optional[Dict[str, dict]] = None,
+                 gan_loss: OptConfig = None,
+                 data_preprocessor: OptConfig = None,
+                 train_cfg: OptConfig = None,
+                 test_cfg: OptConfig = None,
+                 init_cfg: OptConfig = None) -> None:
+        super().__init__(backbone=generator, discriminator=discriminator,
+                         losses={} if losses is None else losses,
+                         gan_loss=_DEFAULT_GAN_LOSS if gan_loss is None else gan_loss,
+                         data_preprocessor=data_preprocessor, train_cfg=train_cfg,
+                         test_cfg=test_cfg, init_cfg=init_cfg)
+        if not isinstance(getattr(self.backbone, 'z_dim', None), int):
+            raise TypeError(f'UnconditionalGAN: the generator {generator.get("type")} needs an '
+                            'int attribute z_dim (the size of its noise input)')
+
+    def sample(self, num: int, device: torch.device) -> torch.Tensor:
+        """``num`` images G(z), z ~ N(0, I): ``num x C x H x W``, about [-1, 1]."""
+        return self.backbone(torch.randn(num, self.backbone.z_dim, device=device))
+
+    def forward_tensor(self, inputs: torch.Tensor,
+                       data_samples: Optional[List] = None) -> torch.Tensor:
+        """Samples, one per image of ``inputs`` (``N x C x H x W``; only N is read).
+
+        Returns:
+            ``N x C x H' x W'`` generated images, normalised (about [-1, 1]).
+        """
+        return self.sample(inputs.shape[0], inputs.device)
+
+    def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> dict:
+        """The loss context: ``pred`` = G(z), ``gt`` = the real batch ``inputs``
+        (normalised), no condition (``lq=None``)."""
+        with self.capture_taps() as taps:
+            fake = self.sample(inputs.shape[0], inputs.device)
+        return dict(pred=fake, gt=inputs, lq=None, data_samples=data_samples, taps=taps)
+
+    def discriminator_losses(self, cond: Optional[torch.Tensor], real: torch.Tensor,
+                             fake: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Eq. 1 for D (``cond`` is ignored: D sees images alone)."""
+        return dict(loss_d_real=self.gan_loss(self.discriminator(real), True),
+                    loss_d_fake=self.gan_loss(self.discriminator(fake), False))
+
+    def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
+        """Fool D (non-saturating with 'vanilla'), plus every named loss."""
+        return dict(loss_g_gan=self.gan_loss(self.discriminator(context['pred']), True),
+                    **self.named_losses(self.losses, context))
