@@ -99,6 +99,13 @@ PART_CONFIGS = {
     'ContextEncoderAE': dict(
         cfg=dict(type='ContextEncoderAE', channels=(4, 4, 4, 4), image_size=32),
         input=(2, 3, 32, 32), output=(2, 3, 32, 32)),
+    'SFTContextEncoderAE': dict(
+        cfg=dict(type='SFTContextEncoderAE', channels=(4, 4, 4, 4), image_size=32,
+                 cond_channels=4, cond_mid_channels=4),
+        input=lambda: (torch.randn(2, 3, 32, 32, requires_grad=True),
+                       [RestorationDataSample(metainfo=dict(degradation_params=dict(
+                           name='BernoulliMask', drop=0.5, seed=i))) for i in range(2)]),
+        output=(2, 3, 32, 32)),
     'VDSR': dict(cfg=dict(type='VDSR', mid_channels=4, num_layers=3, out_kernel_size=3),
                  input=(2, 1, 6, 6), output=(2, 1, 12, 12)),
     'DRRN': dict(cfg=dict(type='DRRN', mid_channels=4, num_units=3, fuse_channels=4,

@@ -147,7 +147,8 @@ class SFTContextEncoderAE(ContextEncoderAE):
                                  '(BoxMask / BernoulliMask, optionally with GaussianNoise); '
                                  'the batch has a blur or downsampling')
             # The padding of the input (size_divisor) is not observed.
-            return F.pad(masks, (0, x.shape[-1] - masks.shape[-1], 0, x.shape[-2] - masks.shape[-2]))
+            pad_h, pad_w = x.shape[-2] - masks.shape[-2], x.shape[-1] - masks.shape[-1]
+            return F.pad(masks, (0, pad_w, 0, pad_h))
         if self.on_missing == 'error':
             raise ValueError('SFTContextEncoderAE: the batch has no data samples with recorded '
                              'degradation_params (the mask input is rebuilt from them); run '
