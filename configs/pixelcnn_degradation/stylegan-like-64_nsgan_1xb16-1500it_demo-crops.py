@@ -15,6 +15,8 @@ model = dict(
     discriminator=dict(type='PatchDiscriminator', in_channels=3, base_channels=32,
                        num_layers=3, norm_cfg=None),
     gan_loss=dict(type='GANLoss', gan_type='vanilla'),  # non-saturating
+    # R1 on real images; gamma = 0.0002 * resolution^2 / batch size (StyleGAN2-ADA's heuristic)
+    r1_weight=0.05,
 )
 data_root = 'data/demo128'
 train_pipeline = [
@@ -39,10 +41,14 @@ test_dataloader = None
 test_evaluator = None
 test_cfg = None
 # DCGAN's Adam settings for both networks (the paper of the generator, StyleGAN2, uses
-# lr 2e-3 with equalised learning rates, which this small generator does not have)
+# lr 2e-3 with equalised learning rates, which this small generator does not have); the
+# mapping network learns 100 times slower (StyleGAN, Sec. C of its appendix). Without that
+# and R1, this demo collapsed to one red image by iteration 1000.
 _adam = dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))
 optim_wrapper = dict(constructor='MultiOptimWrapperConstructor',
                      generator=dict(type='OptimWrapper', optimizer=_adam),
-                     discriminator=dict(type='OptimWrapper', optimizer=_adam))
+                     discriminator=dict(type='OptimWrapper', optimizer=_adam),
+                     paramwise_cfg=dict(generator=dict(custom_keys={
+                         'mapping_net': dict(lr_mult=0.01)})))
 param_scheduler = []
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=500))

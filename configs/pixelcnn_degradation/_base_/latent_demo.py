@@ -1,8 +1,9 @@
 # Latent-optimisation restoration of JPEG-compressed 64 x 64 demo photographs.
 #   python tools/data/prepare_demo.py --out data/demo64 --size 64
-# The generator is the small StyleGAN-like one at 64 x 64. Its weights: `generator_checkpoint`
-# (None here: a randomly initialised generator, seeded by the Runner; see the README for what
-# that means for the results). The test split is the 4 validation photographs.
+# The generator is the small StyleGAN-like one at 64 x 64. Its weights, `generator_checkpoint`:
+# the GAN training of stylegan-like-64_nsgan_1xb16-1500it_demo-crops.py (train it first; keys
+# backbone.*). `--cfg-options model.generator_checkpoint=None` gives a randomly initialised
+# generator, seeded by the Runner. The test split is the 4 validation photographs.
 _base_ = ['./pixelcnn_runtime.py', '../../_base_/schedules/iter_adam.py']
 data_root = 'data/demo64'
 degradation = [dict(type='JPEGCompression', quality_range=(10, 50))]
@@ -28,6 +29,9 @@ train_cfg = dict(max_iters=1, val_interval=1000)
 
 generator = dict(type='StyleGANLikeGenerator', resolution=64, z_dim=64, w_dim=64,
                  mapping_layers=4, channels=32)
+generator_checkpoint = 'work_dirs/stylegan-like-64_nsgan_1xb16-1500it_demo-crops/iter_1500.pth'
+# merged into every latent demo config's model (read at the first restoration, not at build)
+model = dict(generator_checkpoint=generator_checkpoint)
 # The degradation model of pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg.py (train it first).
 density_checkpoint = 'work_dirs/pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg/iter_400.pth'
 density = dict(type='ConditionalPixelCNN', channels=32, num_blocks=2, num_mix=5)

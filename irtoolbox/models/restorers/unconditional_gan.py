@@ -16,6 +16,11 @@ optimizer and D frozen) is reused unchanged; only what a batch means differs:
   ``gan_type='vanilla'`` (BCE with logits) is the non-saturating
   ``-log D(G(z))``; ``'lsgan'`` gives least squares (Mao et al., 2017).
 
+``r1_weight`` > 0 adds StyleGAN's R1 penalty to D's loss (Mescheder et al.,
+2018, Eq. 9; Karras et al., 2019/2020): ``gamma / 2 * E ||grad_y D(y)||^2``
+on the real batch, logged ``loss_d_r1``, computed at every D step (no lazy
+regularisation). ``D(y)`` is summed over its score map before the gradient.
+
 The generator may have further named losses (``losses``), called with
 ``pred`` = G(z), ``gt`` = the real batch. The checkpoint's generator weights
 are the ``backbone.*`` entries, which ``LatentRestorer``'s
@@ -47,6 +52,8 @@ class UnconditionalGAN(GANRestorer):
             ``loss_<name>``). Default: None, meaning none.
         gan_loss: the adversarial loss. Default: None, meaning
             ``dict(type='GANLoss', gan_type='vanilla')`` (non-saturating).
+        r1_weight: gamma of the R1 penalty on real images (0: none).
+            Default: 0.0.
         data_preprocessor: Default: None, meaning mean = std = 0.5 (real images
             in [-1, 1], the generator's range).
         train_cfg: kept for the config's record. Default: None.
@@ -59,6 +66,7 @@ class UnconditionalGAN(GANRestorer):
                  discriminator: dict,
                  losses: Optional[Dict[str, dict]] = None,
                  gan_loss: OptConfig = None,
+                 r1_weight: float = 0.0,
                  data_preprocessor: OptConfig = None,
                  train_cfg: OptConfig = None,
                  test_cfg: OptConfig = None,
@@ -68,6 +76,9 @@ class UnconditionalGAN(GANRestorer):
                          gan_loss=_DEFAULT_GAN_LOSS if gan_loss is None else gan_loss,
                          data_preprocessor=data_preprocessor, train_cfg=train_cfg,
                          test_cfg=test_cfg, init_cfg=init_cfg)
+        if r1_weight < 0:
+            raise ValueError(f'UnconditionalGAN: r1_weight must be >= 0, got {r1_weight}')
+        self.r1_weight = float(r1_weight)
         if not isinstance(getattr(self.backbone, 'z_dim', None), int):
             raise TypeError(f'UnconditionalGAN: the generator {generator.get("type")} needs an '
                             'int attribute z_dim (the size of its noise input)')
@@ -94,9 +105,16 @@ class UnconditionalGAN(GANRestorer):
 
     def discriminator_losses(self, cond: Optional[torch.Tensor], real: torch.Tensor,
                              fake: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Eq. 1 for D (``cond`` is ignored: D sees images alone)."""
-        return dict(loss_d_real=self.gan_loss(self.discriminator(real), True),
-                    loss_d_fake=self.gan_loss(self.discriminator(fake), False))
+        """Eq. 1 for D (``cond`` is ignored: D sees images alone), plus R1."""
+        if self.r1_weight > 0:
+            real = real.detach().requires_grad_(True)
+        pred_real = self.discriminator(real)
+        losses = dict(loss_d_real=self.gan_loss(pred_real, True),
+                      loss_d_fake=self.gan_loss(self.discriminator(fake), False))
+        if self.r1_weight > 0:
+            grad, = torch.autograd.grad(pred_real.sum(), real, create_graph=True)
+            losses['loss_d_r1'] = 0.5 * self.r1_weight * grad.pow(2).sum(dim=(1, 2, 3)).mean()
+        return losses
 
     def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
         """Fool D (non-saturating with 'vanilla'), plus every named loss."""
