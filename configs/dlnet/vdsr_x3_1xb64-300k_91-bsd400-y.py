@@ -1,20 +1,9 @@
-# VDSR (20 convs, 64 channels) x3, features at low resolution with a bicubic global skip
-# (DL-Net Sec. IV-E), trained on bicubic downsampling only (u = 0): the
-# reference rows of Tables XII-XIV. h (in the head, K = 1: exactly the
-# reference network) = activation + 17x17 transposed conv of stride 3 + bicubic skip.
+# VDSR (20 convs, 64 channels) x3: the reference network
+# of DL-Net Sec. IV-E (see the model base), trained on bicubic downsampling only.
 _base_ = [
-    '../_base_/default_runtime.py',
-    './_base_/schedules/adam_1e-3_300k.py',
+    './_base_/models/sisr_reference.py',
     './_base_/datasets/sisr_x3_91-bsd400_y.py',
 ]
-model = dict(
-    type='Restorer',
-    backbone=dict(type='VDSR', scale=3, with_output_layer=False),
-    head=dict(type='LikelihoodHead', num_steps=1,
-              output_layer=dict(in_channels=64, out_channels=1, act_cfg=dict(type='ReLU'),
-                                conv_type='deconv', kernel_size=17, stride=3, padding=8,
-                                output_padding=2, global_skip='bicubic')),
-    losses=dict(rec=dict(type='MSELoss', loss_weight=1.0)),
-    data_preprocessor=dict(type='RestorationDataPreprocessor'),
-)
-optim_wrapper = dict(optimizer=dict(weight_decay=0.0))
+model = dict(backbone=dict(type='VDSR', scale=3),
+             head=dict(output_layer=dict(
+                 act_cfg=dict(type='ReLU'), stride=3, output_padding=2)))
