@@ -111,27 +111,13 @@ def test_train_torchrun_two_processes(tmp_path, demo_data):
 
 @pytest.mark.slow
 def test_kill9_then_resume_matches_uninterrupted(tmp_path, demo_data):
-    helpers = _reliability_helpers()
-    (tmp_path / 'reliability_killer.py').write_text(helpers._KILLER)
     config = _config(tmp_path, demo_data, iters=MAX_ITERS, kill_hook=True, val=False)
-    full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = helpers._run(['tools/train.py', config, '--work-dir', full], tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = helpers._run(['tools/train.py', config, '--work-dir', killed], tmp_path,
-                        kill_at=KILL_AT)
-    assert proc.returncode == -9, proc.stderr[-3000:]
-    assert not osp.exists(osp.join(killed, f'iter_{MAX_ITERS}.pth'))
-    proc = helpers._run(['tools/train.py', config, '--work-dir', killed, '--resume'], tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    reference = load_checkpoint_file(osp.join(full, f'iter_{MAX_ITERS}.pth'))
-    resumed = load_checkpoint_file(osp.join(killed, f'iter_{MAX_ITERS}.pth'))
-    assert reference['state_dict'].keys() == resumed['state_dict'].keys()
-    for key, value in reference['state_dict'].items():
-        assert torch.equal(resumed['state_dict'][key], value), key
+    full, _, reference = _reliability_helpers().kill9_resume_matches(config, tmp_path,
+                                                                     MAX_ITERS, KILL_AT)
     # the run really trained (weights moved from the first checkpoint)
     first = load_checkpoint_file(osp.join(full, 'iter_4.pth'))['state_dict']
     assert not torch.equal(first['head.output_layer.conv.weight'],
-                           reference['state_dict']['head.output_layer.conv.weight'])
+                           reference['head.output_layer.conv.weight'])
 
 
 @pytest.mark.slow

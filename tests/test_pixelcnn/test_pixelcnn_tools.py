@@ -107,23 +107,9 @@ def test_train_then_test_reports_paired_and_unpaired_bits_per_dim(tmp_path, demo
 
 @pytest.mark.slow
 def test_kill9_then_resume_matches_uninterrupted(tmp_path, demo_data):
-    helpers = _reliability_helpers()
-    (tmp_path / 'reliability_killer.py').write_text(helpers._KILLER)
     config = _config(tmp_path, demo_data, kill_hook=True)
-    full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = helpers._run(['tools/train.py', config, '--work-dir', full], tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = helpers._run(['tools/train.py', config, '--work-dir', killed], tmp_path,
-                        kill_at=KILL_AT)
-    assert proc.returncode == -9, proc.stderr[-3000:]
-    assert not osp.exists(osp.join(killed, f'iter_{MAX_ITERS}.pth'))
-    proc = helpers._run(['tools/train.py', config, '--work-dir', killed, '--resume'], tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    reference = load_checkpoint_file(osp.join(full, f'iter_{MAX_ITERS}.pth'))['state_dict']
-    resumed = load_checkpoint_file(osp.join(killed, f'iter_{MAX_ITERS}.pth'))['state_dict']
-    assert reference.keys() == resumed.keys()
-    for key, value in reference.items():
-        assert torch.equal(resumed[key], value), key
+    _, killed, reference = _reliability_helpers().kill9_resume_matches(config, tmp_path,
+                                                                       MAX_ITERS, KILL_AT)
     # the run did train: weights moved away from those at the resumed checkpoint
     start = load_checkpoint_file(osp.join(killed, 'iter_4.pth'))['state_dict']
     assert any(not torch.equal(start[k], reference[k]) for k in reference)
