@@ -1,9 +1,6 @@
 # IDN (4 DBlocks) x4: the reference network
 # of DL-Net Sec. IV-E (see the model base), trained on bicubic downsampling only.
-_base_ = [
-    './_base_/models/sisr_reference.py',
-    './_base_/datasets/sisr_x4_91-bsd400_y.py',
-]
+_base_ = ['./_base_/models/sisr_reference.py', './_base_/datasets/sisr_x4_91-bsd400_y.py']
 model = dict(backbone=dict(type='IDN', scale=4),
              head=dict(output_layer=dict(
                  act_cfg=dict(type='LeakyReLU', negative_slope=0.05), stride=4, output_padding=3)))

@@ -1,9 +1,6 @@
 # VDSR (20 convs, 64 channels) x2: the reference network
 # of DL-Net Sec. IV-E (see the model base), trained on bicubic downsampling only.
-_base_ = [
-    './_base_/models/sisr_reference.py',
-    './_base_/datasets/sisr_x2_91-bsd400_y.py',
-]
+_base_ = ['./_base_/models/sisr_reference.py', './_base_/datasets/sisr_x2_91-bsd400_y.py']
 model = dict(backbone=dict(type='VDSR', scale=2),
              head=dict(output_layer=dict(
                  act_cfg=dict(type='ReLU'), stride=2, output_padding=1)))
