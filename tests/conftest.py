@@ -35,6 +35,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def reliability_helpers():
+    """The reliability end-to-end test module (its kill -9 hook, tool runner and
+    ``kill9_resume_matches``), loaded by path for the paper folders' tool tests."""
+    import importlib.util
+    path = osp.join(REPO_ROOT, 'tests', 'test_reliability', 'test_reliability_tools_e2e.py')
+    spec = importlib.util.spec_from_file_location('reliability_tools_e2e', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope='session')
 def demo_data(tmp_path_factory):
     """data/demo made by the real prepare_demo tool, at a small size."""

@@ -2,7 +2,6 @@
 2-process torchrun, tools/test.py reporting the paper's metrics per level,
 kill -9 and --resume giving bit-identical weights, and the likelihood head on
 the U-Net of the InfoAccum family and on FDR-Net trained for a few iterations."""
-import importlib.util
 import json
 import os.path as osp
 import re
@@ -11,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT, free_port, run_tool
+from conftest import REPO_ROOT, free_port, reliability_helpers, run_tool
 from mmengine.config import Config
 
 from irtoolbox.utils.checkpoint import load_checkpoint_file
@@ -20,15 +19,6 @@ DLNET = osp.join(REPO_ROOT, 'configs', 'dlnet')
 DEMO = osp.join(DLNET, 'dlnet_contextencoder-k5_1xb16-300it_demo64-inpaint.py')
 MAX_ITERS, KILL_AT = 8, 6
 LEVELS = ('s=10', 's=20', 's=20c', 's=30')
-
-
-def _reliability_helpers():
-    """The kill -9 hook and the tool runner of the reliability end-to-end test."""
-    path = osp.join(REPO_ROOT, 'tests', 'test_reliability', 'test_reliability_tools_e2e.py')
-    spec = importlib.util.spec_from_file_location('reliability_tools_e2e', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _config(tmp_path, demo_data, base=DEMO, model=None, iters=4, kill_hook=False, val=True,
@@ -112,8 +102,8 @@ def test_train_torchrun_two_processes(tmp_path, demo_data):
 @pytest.mark.slow
 def test_kill9_then_resume_matches_uninterrupted(tmp_path, demo_data):
     config = _config(tmp_path, demo_data, iters=MAX_ITERS, kill_hook=True, val=False)
-    full, _, reference = _reliability_helpers().kill9_resume_matches(config, tmp_path,
-                                                                     MAX_ITERS, KILL_AT)
+    full, _, reference = reliability_helpers().kill9_resume_matches(config, tmp_path,
+                                                                    MAX_ITERS, KILL_AT)
     # the run really trained (weights moved from the first checkpoint)
     first = load_checkpoint_file(osp.join(full, 'iter_4.pth'))['state_dict']
     assert not torch.equal(first['head.output_layer.conv.weight'],

@@ -1,7 +1,6 @@
 """The degradation model through the real tools: tools/train.py then tools/test.py
 (paired / unpaired bits/dim checked against a direct computation), kill -9 and
 --resume giving bit-identical weights, and a 2-process torchrun training."""
-import importlib.util
 import math
 import os
 import os.path as osp
@@ -11,7 +10,7 @@ import sys
 import cv2
 import pytest
 import torch
-from conftest import REPO_ROOT, free_port, run_tool
+from conftest import REPO_ROOT, free_port, reliability_helpers, run_tool
 from mmengine.config import Config
 
 from irtoolbox.registry import DATASETS, MODELS
@@ -20,15 +19,6 @@ from irtoolbox.utils.checkpoint import load_checkpoint_file
 DEMO = osp.join(REPO_ROOT, 'configs', 'pixelcnn_degradation',
                 'pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg.py')
 MAX_ITERS, KILL_AT = 8, 6
-
-
-def _reliability_helpers():
-    """The kill -9 hook and the tool runner of the reliability end-to-end test."""
-    path = osp.join(REPO_ROOT, 'tests', 'test_reliability', 'test_reliability_tools_e2e.py')
-    spec = importlib.util.spec_from_file_location('reliability_tools_e2e', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _config(tmp_path, demo_data, kill_hook=False):
@@ -108,8 +98,8 @@ def test_train_then_test_reports_paired_and_unpaired_bits_per_dim(tmp_path, demo
 @pytest.mark.slow
 def test_kill9_then_resume_matches_uninterrupted(tmp_path, demo_data):
     config = _config(tmp_path, demo_data, kill_hook=True)
-    _, killed, reference = _reliability_helpers().kill9_resume_matches(config, tmp_path,
-                                                                       MAX_ITERS, KILL_AT)
+    _, killed, reference = reliability_helpers().kill9_resume_matches(config, tmp_path,
+                                                                      MAX_ITERS, KILL_AT)
     # the run did train: weights moved away from those at the resumed checkpoint
     start = load_checkpoint_file(osp.join(killed, 'iter_4.pth'))['state_dict']
     assert any(not torch.equal(start[k], reference[k]) for k in reference)
