@@ -2,10 +2,7 @@
 # 32 channels, 13 phases, 3 FD-layers (1.62 M parameters; Table 5: 1.66 M); L1 + 1e-5 SVDO;
 # Adam 1e-4, x0.8 every 9000 iterations, batch 28. Dataset layout: configs/fdrnet/README.md.
 _base_ = [
-    '../_base_/default_runtime.py',
     './_base_/fdrnet_model.py',
     './_base_/did_hy.py',
-    './_base_/fdrnet_schedule.py',
+    './_base_/fdrnet_paper_runtime.py',
 ]
-
-default_hooks = dict(checkpoint=dict(interval=9000))

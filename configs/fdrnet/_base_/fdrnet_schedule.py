@@ -1,7 +1,7 @@
 # FDR-Net Sec. 4.3: Adam, learning rate 1e-4, x0.8 every 9000 iterations, batch 28 (set in
 # the dataset files). The paper gives no iteration count ("about 24 hours" on a 1080Ti);
 # 180k iterations (20 decays) is our choice.
-max_iters = 180000  # checkpoint every 9000: set default_hooks in the experiment file
+max_iters = 180000  # checkpoint every 9000: set in fdrnet_paper_runtime.py
 train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=max_iters, val_interval=9000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
