@@ -3,7 +3,7 @@
 # spherical steps and PULSE's cross loss. A real StyleGAN2 plugs in through a registered
 # wrapper with mapping(z), synthesis(ws), num_ws, z_dim, w_dim (README); the StyleGAN-like
 # generator below has that shape (14 latents of 512 at 256 x 256) and stands in for it.
-_base_ = ['_base_/pixelcnn_runtime.py', '../_base_/schedules/iter_adam.py']
+_base_ = ['_base_/latent_test_only.py']
 data_root = 'data/celeba_hq_256'
 test_pipeline = [
     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
@@ -16,13 +16,7 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='SyntheticPairDataset', data_root=data_root, data_prefix=dict(gt='test'),
                  pipeline=test_pipeline, test_mode=True, indices=100))
-test_evaluator = [dict(type='PSNR'), dict(type='SSIM')]
-val_dataloader = None
-val_evaluator = None
-val_cfg = None
-# nothing to train (tools/test.py only); mmengine wants the three training entries together
-train_dataloader = test_dataloader
-train_cfg = dict(max_iters=1, val_interval=1000)
+train_dataloader = test_dataloader  # never iterated (latent_test_only.py)
 model = dict(
     type='LatentRestorer',
     generator=dict(type='StyleGANLikeGenerator', resolution=256, z_dim=512, w_dim=512,

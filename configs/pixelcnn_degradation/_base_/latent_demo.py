@@ -4,7 +4,7 @@
 # the GAN training of stylegan-like-64_nsgan_1xb16-1500it_demo-crops.py (train it first; keys
 # backbone.*). `--cfg-options model.generator_checkpoint=None` gives a randomly initialised
 # generator, seeded by the Runner. The test split is the 4 validation photographs.
-_base_ = ['./pixelcnn_runtime.py', '../../_base_/schedules/iter_adam.py']
+_base_ = ['./latent_test_only.py']
 data_root = 'data/demo64'
 degradation = [dict(type='JPEGCompression', quality_range=(10, 50))]
 test_pipeline = [
@@ -19,13 +19,7 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='SyntheticPairDataset', data_root=data_root,
                  data_prefix=dict(gt='val/gt'), pipeline=test_pipeline, test_mode=True))
-test_evaluator = [dict(type='PSNR'), dict(type='SSIM')]
-val_dataloader = None
-val_evaluator = None
-val_cfg = None
-# nothing to train (tools/test.py only); mmengine wants the three training entries together
-train_dataloader = test_dataloader
-train_cfg = dict(max_iters=1, val_interval=1000)
+train_dataloader = test_dataloader  # never iterated (latent_test_only.py)
 
 generator = dict(type='StyleGANLikeGenerator', resolution=64, z_dim=64, w_dim=64,
                  mapping_layers=4, channels=32)
