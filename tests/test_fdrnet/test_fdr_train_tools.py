@@ -4,16 +4,12 @@ source and subprocess runner), imported rather than copied."""
 import glob
 import json
 import os.path as osp
-import sys
 
 import pytest
-import torch
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, reliability_helpers
 
-from irtoolbox.utils.checkpoint import load_checkpoint_file
-
-sys.path.insert(0, osp.join(REPO_ROOT, 'tests', 'test_reliability'))
-from test_reliability_tools_e2e import _KILLER, _run  # noqa: E402
+RELIABILITY = reliability_helpers()
+_KILLER, _run = RELIABILITY._KILLER, RELIABILITY._run
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'fdrnet', 'fdrnet_c16p2_1xb8-300it_demo-hybrid.py')
 MAX_ITERS, KILL_AT, CKPT_EVERY = 12, 8, 5
@@ -69,18 +65,6 @@ def test_train_tool_logs_l1_and_svdo(tmp_path, demo_data):
 @pytest.mark.slow
 def test_kill9_then_resume_is_bit_identical(tmp_path, demo_data):
     config = _config(tmp_path, demo_data, MAX_ITERS, kill_hook=True)
-    full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = _run(['tools/train.py', config, '--work-dir', full], tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = _run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=KILL_AT)
-    assert proc.returncode == -9, proc.stderr[-3000:]
-    with open(osp.join(killed, 'last_checkpoint')) as f:
-        assert f.read() == osp.join(killed, f'iter_{CKPT_EVERY}.pth')
-    proc = _run(['tools/train.py', config, '--work-dir', killed, '--resume'], tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    reference = load_checkpoint_file(osp.join(full, f'iter_{MAX_ITERS}.pth'))['state_dict']
-    resumed = load_checkpoint_file(osp.join(killed, f'iter_{MAX_ITERS}.pth'))['state_dict']
-    assert reference.keys() == resumed.keys()
+    _, _, reference = RELIABILITY.kill9_resume_matches(config, tmp_path, MAX_ITERS, KILL_AT,
+                                                       last_checkpoint_iter=CKPT_EVERY)
     assert any('fd_layers' in key and 'gamma' in key for key in reference)
-    for key, value in reference.items():
-        assert torch.equal(resumed[key], value), key

@@ -15,11 +15,13 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT, free_port, run_tool
+from conftest import REPO_ROOT, free_port, reliability_helpers, run_tool
 from mmengine.config import Config
-from test_reliability.test_reliability_tools_e2e import _KILLER, _run
 
 from irtoolbox.utils.checkpoint import load_checkpoint_file
+
+RELIABILITY = reliability_helpers()  # the kill -9 hook and tool runner, not copied
+_KILLER, _run = RELIABILITY._KILLER, RELIABILITY._run
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'idr',
                 'idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py')

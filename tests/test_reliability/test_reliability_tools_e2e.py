@@ -69,11 +69,13 @@ def _run(args, tmp_path, kill_at=None):
                           text=True, timeout=240)
 
 
-def kill9_resume_matches(config, tmp_path, max_iters, kill_at):
+def kill9_resume_matches(config, tmp_path, max_iters, kill_at, last_checkpoint_iter=None):
     """Train ``config`` (built with the kill hook) once uninterrupted and once killed with
     SIGKILL after iteration ``kill_at`` then ``--resume``d; assert both end with bit-identical
-    weights at ``max_iters``. Used by the paper folders' tool tests; the killer module is
-    written to ``tmp_path`` here. Returns (full, killed work dirs, final state dict)."""
+    weights at ``max_iters``. With ``last_checkpoint_iter``, also assert that the killed run's
+    ``last_checkpoint`` names that iteration's file. Used by the paper folders' tool tests;
+    the killer module is written to ``tmp_path`` here. Returns (full, killed work dirs, final
+    state dict)."""
     (tmp_path / 'reliability_killer.py').write_text(_KILLER)
     full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
     proc = _run(['tools/train.py', config, '--work-dir', full], tmp_path)
@@ -81,6 +83,9 @@ def kill9_resume_matches(config, tmp_path, max_iters, kill_at):
     proc = _run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=kill_at)
     assert proc.returncode == -9, proc.stderr[-3000:]
     assert not osp.exists(osp.join(killed, f'iter_{max_iters}.pth'))
+    if last_checkpoint_iter is not None:
+        with open(osp.join(killed, 'last_checkpoint')) as f:
+            assert f.read() == osp.join(killed, f'iter_{last_checkpoint_iter}.pth')
     proc = _run(['tools/train.py', config, '--work-dir', killed, '--resume'], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     reference = load_checkpoint_file(osp.join(full, f'iter_{max_iters}.pth'))['state_dict']
