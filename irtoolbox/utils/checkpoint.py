@@ -152,6 +152,24 @@ def load_checkpoint_file(path: str, map_location: MapLocation = 'cpu',
         raise
 
 
+
+def sub_state_dict(checkpoint: Any, prefixes: Sequence[str], source: str) -> dict:
+    """One part's weights from a checkpoint: the entries of its ``state_dict`` (or of
+    the checkpoint itself, a bare state dict) under the first of ``prefixes`` that
+    occurs, with the prefix removed; the whole state dict when none occurs.
+
+    ``source`` (a path or a name) goes into the error for a checkpoint that is
+    not a dict.
+    """
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else checkpoint
+    if not isinstance(state, dict):
+        raise ValueError(f'{source}: expected a checkpoint dict, got {type(state).__name__}')
+    for prefix in prefixes:
+        if any(key.startswith(prefix) for key in state):
+            return {key[len(prefix):]: value for key, value in state.items()
+                    if key.startswith(prefix)}
+    return state
+
 # ----------------------------------------------------------------- installing
 # Installing replaces the loaders of these CheckpointLoader prefixes (through
 # mmengine's own register_scheme); the loaders they had are kept to restore.

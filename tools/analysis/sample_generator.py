@@ -27,7 +27,7 @@ from mmengine.config import Config
 
 from irtoolbox.registry import MODELS
 from irtoolbox.utils import register_all_modules
-from irtoolbox.utils.checkpoint import load_checkpoint_file
+from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
 _PREFIXES = ('backbone.', 'generator.')
 
@@ -46,14 +46,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def generator_state(path: str) -> dict:
     """The generator's entries of a checkpoint, prefix removed."""
-    state = load_checkpoint_file(path, map_location='cpu')
-    state = state.get('state_dict', state) if isinstance(state, dict) else state
-    if not isinstance(state, dict):
-        raise ValueError(f'{path}: expected a checkpoint dict, got {type(state).__name__}')
-    for prefix in _PREFIXES:
-        if any(k.startswith(prefix) for k in state):
-            return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    return state
+    return sub_state_dict(load_checkpoint_file(path, map_location='cpu'), _PREFIXES, path)
 
 
 def grid(images: torch.Tensor, rows: int, cols: int, gap: int = 2) -> np.ndarray:

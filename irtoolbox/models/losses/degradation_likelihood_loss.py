@@ -25,17 +25,14 @@ import torch
 from mmengine.model import BaseModule
 
 from irtoolbox.registry import MODELS
-from irtoolbox.utils.checkpoint import load_checkpoint_file
+from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
 from .discretized_logistic_mixture_loss import DiscretizedLogisticMixtureLoss
 
 
 def density_state_dict(checkpoint: dict, prefix: str = 'density.') -> dict:
     """The density network's weights from a training checkpoint or a bare state dict."""
-    state = checkpoint.get('state_dict', checkpoint)
-    if any(k.startswith(prefix) for k in state):
-        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    return state
+    return sub_state_dict(checkpoint, (prefix,), 'DegradationLikelihoodLoss checkpoint')
 
 
 @MODELS.register_module()

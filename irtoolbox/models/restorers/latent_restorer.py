@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 
 from irtoolbox.registry import MODELS
-from irtoolbox.utils.checkpoint import load_checkpoint_file
+from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
 from .restorer import Restorer, build_data_preprocessor
 
@@ -109,13 +109,9 @@ class LatentRestorer(BaseModel):
         """Read ``generator_checkpoint`` (safe loader) once, at the first restoration."""
         if self._generator_loaded:
             return
-        state = load_checkpoint_file(self.generator_checkpoint, map_location='cpu')
-        state = state.get('state_dict', state)
         # 'backbone.': the generator of an UnconditionalGAN training checkpoint
-        for prefix in ('generator.', 'backbone.'):
-            if any(k.startswith(prefix) for k in state):
-                state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-                break
+        state = sub_state_dict(load_checkpoint_file(self.generator_checkpoint, map_location='cpu'),
+                               ('generator.', 'backbone.'), self.generator_checkpoint)
         self.generator.load_state_dict(state)
         self._generator_loaded = True
 
