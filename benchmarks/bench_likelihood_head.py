@@ -91,8 +91,12 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     full = ContextEncoderAE()
     macs = conv_macs(full)
+    # h's transposed conv on CPU runs as phase convs, not through its module's
+    # hooks: count it from its shape (every input entry meets every tap).
+    h_conv = full.output_layer.conv
+    h_macs = 32 * 32 * h_conv.in_channels * h_conv.out_channels * h_conv.kernel_size[0] ** 2
+    macs['output_layer.conv'] = h_macs
     total = sum(macs.values()) + 512 * 16 * 16  # + the channel-wise FC
-    h_macs = macs['output_layer.conv']
 
     g = ContextEncoderAE(with_output_layer=False)
     head = LikelihoodHead(output_layer=dict(in_channels=64))
@@ -137,27 +141,36 @@ def main(argv: Optional[List[str]] = None) -> None:
         return clock() - start
 
     def h_step() -> float:
-        # one refinement step's unavoidable work at inference: h forward and its
-        # transpose (the gradient w.r.t. z), no Adam arithmetic, no bookkeeping
-        g.eval()
+        # one refinement step's convolutions at inference: h forward and h's
+        # transpose (the gradient w.r.t. z), no Adam, on the whole batch
         head.eval()
         with torch.no_grad():
-            z = g(x)
-        start = clock()
-        with torch.enable_grad():
-            z = z.requires_grad_(True)
+            z = g.eval()(x).contiguous(memory_format=torch.channels_last)
+            start = clock()
             out = head.h(z, x)
-            torch.autograd.grad(((out - x) ** 2).sum(), z)
-        return clock() - start
+            head.output_layer.input_gradient(z, out - x)
+            return clock() - start
+
+    def adam_step() -> float:
+        # one refinement step's element-wise work on z alone (ReLU, its mask,
+        # Adam's moments and update) on the whole batch: the memory-bound part
+        with torch.no_grad():
+            z = torch.randn(batch, 64, 32, 32).contiguous(memory_format=torch.channels_last)
+            grad, m, v = torch.randn_like(z), torch.randn_like(z), torch.rand_like(z)
+            start = clock()
+            torch.ops.aten.threshold_backward(grad, z.relu(), 0)
+            head.adam_step(z, grad, m, v, 2, in_place=True)
+            return clock() - start
 
     ks = list(range(1, args.max_k + 1))
     for fn in (infer, train_step):  # warm-up: thread pools, allocator
         fn(1)
         fn(args.max_k)
     times = {name: {k: [] for k in ks} for name in ('inference', 'training step')}
-    h_times = []
+    h_times, adam_times = [], []
     for _ in range(rounds):
         h_times.append(h_step())
+        adam_times.append(adam_step())
         for k in ks:
             times['inference'][k].append(infer(k))
             times['training step'][k].append(train_step(k))
@@ -167,11 +180,14 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'; F = {total / 1e6:.1f} M MACs/image, h = {h_macs / 1e6:.2f} M '
           f'({100 * h_macs / total:.2f} %)')
     print('seconds per batch; ratio = time(K) / time(1); floor = the multiply-add count ratio')
-    t_h = min(h_times)
+    t_h, t_adam = min(h_times), min(adam_times)
     t_1 = min(times['inference'][1])
-    print(f'measured h forward + gradient w.r.t. z: {t_h:.4f} s = {t_h / t_1:.3f} of an '
-          f'inference at K = 1: the time floor of inference at K = {args.max_k} is '
-          f'{1 + (args.max_k - 1) * t_h / t_1:.2f}')
+    extra = args.max_k - 1
+    print(f'measured per refinement step: h forward + transpose {t_h:.4f} s '
+          f'({t_h / t_1:.3f} of an inference at K = 1), element-wise (ReLU mask + Adam) '
+          f'{t_adam:.4f} s ({t_adam / t_1:.3f}): time floors of inference at K = '
+          f'{args.max_k}: {1 + extra * t_h / t_1:.2f} (convolutions), '
+          f'{1 + extra * (t_h + t_adam) / t_1:.2f} (with the element-wise work)')
     print(f'{"":>14} {"K":>2} {"best s":>7} {"ratio":>6} {"median s":>8} {"ratio":>6} '
           f'{"floor":>6}')
     for name, per_k in times.items():

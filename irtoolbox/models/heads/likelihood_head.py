@@ -37,6 +37,7 @@ from typing import Any, Optional, Sequence, Tuple
 import torch
 from mmengine.model import BaseModule
 
+from irtoolbox.models.layers.phase_deconv import channels_last_copy
 from irtoolbox.registry import MODELS
 
 from .observation_model import ObservationModel, has_degradation
@@ -58,6 +59,10 @@ class LikelihoodHead(BaseModule):
             degradations (Tables VI-VII, XI). Default: False.
         on_missing: ``'plain'`` (K = 1 with a warning) or ``'error'`` when a
             batch comes without recorded degradations. Default: ``'plain'``.
+        chunk_size: samples refined together (each sample's refinement is
+            independent of the others'; chunks keep a step's tensors in the
+            CPU caches: ``docs/benchmarks.md``). None: the whole batch at once.
+            Default: 4.
         init_cfg: mmengine initialisation config. Default: None.
     """
 
@@ -66,7 +71,7 @@ class LikelihoodHead(BaseModule):
     def __init__(self, output_layer: dict, num_steps: int = 5, step_size: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), v_floor: float = 1e-16,
                  paste_observed: bool = False, on_missing: str = 'plain',
-                 init_cfg: Optional[dict] = None) -> None:
+                 chunk_size: Optional[int] = 4, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if int(num_steps) < 1:
             raise ValueError(f'LikelihoodHead: num_steps (K) must be >= 1, got {num_steps}')
@@ -82,6 +87,9 @@ class LikelihoodHead(BaseModule):
         self.v_floor = float(v_floor)
         self.paste_observed = bool(paste_observed)
         self.on_missing = on_missing
+        if chunk_size is not None and int(chunk_size) < 1:
+            raise ValueError(f'LikelihoodHead: chunk_size must be >= 1 or None, got {chunk_size}')
+        self.chunk_size = None if chunk_size is None else int(chunk_size)
         self.out_channels = getattr(self.output_layer, 'out_channels', None)
         self._warned = False
 
@@ -107,24 +115,51 @@ class LikelihoodHead(BaseModule):
 
     def refine(self, z0: torch.Tensor, inputs: torch.Tensor,
                observation: ObservationModel) -> torch.Tensor:
-        """z_{K-1}: K - 1 Adam steps on the fidelity from z0 (Eq. 4-5)."""
-        unrolled = self.training  # second order through the unroll only in training
-        with torch.enable_grad():
-            if unrolled and z0.requires_grad:
-                z = z0
-            else:  # a copy: the in-place updates must not write into the caller's z0
-                z = z0.detach().clone().requires_grad_(True)
-            m = v = None
+        """z_{K-1}: K - 1 Adam steps on the fidelity from z0 (Eq. 4-5).
+
+        Each sample's z only meets its own term of the fidelity and Adam is
+        element-wise, so the batch is refined ``chunk_size`` samples at a
+        time: the same arithmetic, with z, m, v and the gradients of a chunk
+        small enough to stay in the CPU's caches across the step's passes.
+        """
+        n = z0.shape[0]
+        size = self.chunk_size or n
+        if size >= n:
+            return self.refine_rows(z0, inputs, observation)
+        return torch.cat([
+            self.refine_rows(z0[i:i + size], None if inputs is None else inputs[i:i + size],
+                             observation.rows(i, i + size))
+            for i in range(0, n, size)])
+
+    def refine_rows(self, z0: torch.Tensor, inputs: Optional[torch.Tensor],
+                    observation: ObservationModel) -> torch.Tensor:
+        """:meth:`refine` on one chunk of the batch.
+
+        Each step's gradient is ``h^T(dL/dh(z))``, written out as tensor ops
+        (:meth:`ImageOutputLayer.input_gradient` and
+        :meth:`ObservationModel.fidelity_gradient`), so in training the
+        unrolled graph is the ordinary forward graph of those ops and
+        backpropagation through it gives the second-order terms.
+        """
+        unrolled = self.training and torch.is_grad_enabled()
+        if unrolled:
+            # NCHW: backpropagating through h's phase convs (oneDNN) costs more than
+            # through the native kernels the NCHW path runs (benchmarks/).
+            z = z0
+        elif z0.dim() == 4 and z0.device.type == 'cpu':
+            # a detached NHWC copy (h's phase convs run fastest on it), updated in place
+            z = channels_last_copy(z0.detach())
+        else:  # a detached copy, updated in place
+            z = z0.detach().clone()
+        m = v = None
+        with torch.set_grad_enabled(unrolled):
             for k in range(1, self.num_steps):
-                likelihood = observation.fidelity(self.h(z, inputs))
-                grad, = torch.autograd.grad(likelihood, z, create_graph=unrolled)
-                if unrolled:
-                    z, m, v = self.adam_step(z, grad, m, v, k)
-                else:  # no graph to keep: update in place, fewer passes over memory
-                    with torch.no_grad():
-                        z, m, v = self.adam_step(z.detach(), grad, m, v, k, in_place=True)
-                    z.requires_grad_(True)
-        return z if unrolled else z.detach()
+                out = self.h(z, inputs)
+                grad_out = observation.fidelity_gradient(out, create_graph=unrolled)
+                grad = self.output_layer.input_gradient(z, grad_out, inputs,
+                                                        create_graph=unrolled)
+                z, m, v = self.adam_step(z, grad, m, v, k, in_place=not unrolled)
+        return z
 
     def adam_step(self, z: torch.Tensor, grad: torch.Tensor, m: Optional[torch.Tensor],
                   v: Optional[torch.Tensor], k: int, in_place: bool = False
@@ -134,22 +169,23 @@ class LikelihoodHead(BaseModule):
         The bias corrections are folded into scalars, which is the same
         arithmetic with fewer tensor passes (they dominate the step's cost):
         ``m^ / sqrt(max(v^, f)) = c_k m / sqrt(max(v, f (1 - b2^k)))`` with
-        ``c_k = sqrt(1 - b2^k) / (1 - b1^k)``.
+        ``c_k = sqrt(1 - b2^k) / (1 - b1^k)``. ``in_place`` overwrites z, m, v
+        (inference: no graph to keep).
         """
         beta1, beta2 = self.betas
         bias2 = 1 - beta2 ** k
         step = self.step_size * math.sqrt(bias2) / (1 - beta1 ** k)
-        sq = grad * grad
         if m is None:  # m_0 = v_0 = 0
-            m, v = (1 - beta1) * grad, (1 - beta2) * sq
+            m, v = (1 - beta1) * grad, (1 - beta2) * grad * grad
         elif in_place:
-            m, v = m.lerp_(grad, 1 - beta1), v.lerp_(sq, 1 - beta2)
+            m, v = m.lerp_(grad, 1 - beta1), v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         else:
-            m, v = torch.lerp(m, grad, 1 - beta1), torch.lerp(v, sq, 1 - beta2)
-        direction = m * torch.rsqrt(v.clamp(min=self.v_floor * bias2))
-        if in_place:
-            return z.sub_(direction, alpha=step), m, v
-        return z - step * direction, m, v
+            m, v = torch.lerp(m, grad, 1 - beta1), torch.lerp(v, grad * grad, 1 - beta2)
+        if in_place:  # rsqrt: half the time of sqrt on CPU
+            scale = v.clamp(min=self.v_floor * bias2).rsqrt_()
+            return z.addcmul_(m, scale, value=-step), m, v
+        return torch.addcmul(z, m, torch.rsqrt(v.clamp(min=self.v_floor * bias2)),
+                             value=-step), m, v
 
     def forward(self, features: torch.Tensor, inputs: Optional[torch.Tensor] = None,
                 data_samples: Optional[Sequence[Any]] = None) -> torch.Tensor:

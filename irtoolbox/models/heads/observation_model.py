@@ -27,6 +27,7 @@ operators act on the model's normalised images: every W here has rows that
 sum to 1 (mask rows, a normalised blur kernel, bicubic weights), so it
 commutes with ``(x - mean) / std`` on the observed entries.
 """
+import copy
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -152,6 +153,7 @@ class ObservationModel:
         self.in_hw = (int(h), int(w))
         self.padded_width = inputs.shape[-1]
         self.y = inputs[..., :h, :w]
+        self.batch_size = inputs.shape[0]  # N of Eq. 4's 1 / N, also in a rows() view
         self.noise_weight = torch.tensor([o.noise_weight for o in self.observations],
                                          dtype=inputs.dtype, device=inputs.device)
         self.mask_only = all(o.is_mask_only for o in self.observations)
@@ -161,6 +163,23 @@ class ObservationModel:
             self.masks = torch.cat([o.mask(self.in_hw, inputs.dtype, inputs.device)
                                     for o in self.observations])
             self.counts = self.masks.sum(dim=(1, 2, 3)).clamp(min=1) * inputs.shape[1]
+            # dL/dx = w_i M (x - y) / (count_i N): the per-pixel factor, once per batch.
+            self.grad_weight = self.masks * (
+                self.noise_weight / (self.counts * self.batch_size)).view(-1, 1, 1, 1)
+
+    def rows(self, start: int, stop: int) -> 'ObservationModel':
+        """The observation of samples ``start .. stop - 1`` alone, for refining a
+        batch in chunks: its fidelity is those samples' share of the batch's
+        (still divided by the whole batch's N), so each sample's gradient is
+        the one it has in the whole batch."""
+        view = copy.copy(self)
+        view.observations = self.observations[start:stop]
+        view.y = self.y[start:stop]
+        view.noise_weight = self.noise_weight[start:stop]
+        if self.mask_only:
+            view.masks, view.counts = self.masks[start:stop], self.counts[start:stop]
+            view.grad_weight = self.grad_weight[start:stop]
+        return view
 
     def out_hw(self, x: torch.Tensor) -> Tuple[int, int]:
         """The unpadded size of the restoration ``x`` (its scale times the input's)."""
@@ -192,7 +211,26 @@ class ObservationModel:
                     count = observed.sum().clamp(min=1) * sq.shape[1]
                     terms.append((sq * observed).sum() / count)
             per_image = torch.stack(terms)
-        return (per_image * self.noise_weight).sum() / (2 * x.shape[0])
+        return (per_image * self.noise_weight).sum() / (2 * self.batch_size)
+
+    def fidelity_gradient(self, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
+        """``dL/dx`` of :meth:`fidelity` for the restoration ``x`` (``N x C x sH' x sW'``),
+        same shape (zero on the padding and, for masks, in the holes).
+
+        A mask-only batch has the closed form ``w_i M (x - y) / (count_i N)``
+        (two element-wise passes, differentiable in ``x``); any other W goes
+        through autograd, with ``create_graph`` for a graph through the result.
+        """
+        out_h, out_w = self.out_hw(x)
+        if not self.mask_only:
+            with torch.enable_grad():
+                leaf = x if x.requires_grad else x.detach().requires_grad_(True)
+                grad, = torch.autograd.grad(self.fidelity(leaf), leaf, create_graph=create_graph)
+            return grad
+        grad = (x[..., :out_h, :out_w] - self.y) * self.grad_weight
+        if (out_h, out_w) != tuple(x.shape[-2:]):
+            grad = torch.nn.functional.pad(grad, (0, x.shape[-1] - out_w, 0, x.shape[-2] - out_h))
+        return grad
 
     def observed_mask(self) -> Optional[torch.Tensor]:
         """``N x 1 x H x W`` observed masks of a mask-only batch (None otherwise)."""

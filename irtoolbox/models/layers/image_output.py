@@ -12,16 +12,20 @@ The same module is the last layer of a backbone used alone
 (``with_output_layer=True``) and the h of :class:`LikelihoodHead`, so a
 checkpoint of one loads into the other.
 """
-from typing import Optional
+import contextlib
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
 
 from irtoolbox.degradations.downsample import resize_matrix
 from irtoolbox.registry import MODELS
+
+from .phase_deconv import phase_conv_transpose2d, phase_conv_transpose2d_adjoint
 
 
 def bicubic_upscale(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -35,6 +39,18 @@ def bicubic_upscale(x: torch.Tensor, scale: int) -> torch.Tensor:
     rh, rw = (torch.as_tensor(np.array(resize_matrix(n, n * scale, float(scale))),
                               dtype=x.dtype, device=x.device) for n in (h, w))
     return torch.einsum('oh,nchw,pw->ncop', rh, x, rw)
+
+
+@contextlib.contextmanager
+def _onednn_disabled() -> Iterator[None]:
+    # torch.backends.mkldnn.flags() would also reset oneDNN's TF32 setting,
+    # which warns on every CPU-only build; only the enabled switch is needed.
+    previous = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = previous
 
 
 @MODELS.register_module()
@@ -104,15 +120,7 @@ class ImageOutputLayer(BaseModule):
 
         Returns: ``N x out_channels x H' x W'`` image in the model's normalised range.
         """
-        if z.device.type == 'cpu' and self.conv.out_channels <= 4:
-            # oneDNN's (transposed) convs with a handful of output channels run at
-            # a fraction of the native kernels' speed on CPU (3 vs 7 ms for
-            # DL-Net's h at batch 16; benchmarks/bench_likelihood_head.py), and h
-            # runs K times. Same arithmetic either way.
-            with torch.backends.mkldnn.flags(enabled=False):
-                out = self.conv(self.act(z))
-        else:
-            out = self.conv(self.act(z))
+        out = self.conv_forward(self.act(z))
         if self.global_skip is not None:
             if inputs is None:
                 raise ValueError(f'ImageOutputLayer(global_skip={self.global_skip!r}) needs '
@@ -123,6 +131,90 @@ class ImageOutputLayer(BaseModule):
         if self.out_act is not None:
             out = self.out_act(out)
         return out
+
+
+    def _native_kernel_flags(self, x: torch.Tensor):
+        # oneDNN's (transposed) convs with a handful of output channels run at a
+        # fraction of PyTorch's native kernels' speed on NCHW CPU tensors (3 vs
+        # 7 ms for DL-Net's h at batch 16; benchmarks/bench_likelihood_head.py).
+        if x.device.type == 'cpu' and self.conv.out_channels <= 4:
+            return _onednn_disabled()
+        return contextlib.nullcontext()
+
+    def _phase_path(self, x: torch.Tensor) -> bool:
+        # An NHWC (channels_last) z on CPU, as LikelihoodHead refines it: the
+        # transposed conv runs as stride-1 phase convs, at oneDNN's full speed.
+        return isinstance(self.conv, nn.ConvTranspose2d) and x.device.type == 'cpu' \
+            and x.dim() == 4 and not x.is_contiguous() \
+            and x.is_contiguous(memory_format=torch.channels_last)
+
+    def conv_forward(self, features: torch.Tensor) -> torch.Tensor:
+        """The (transposed) convolution of h on ``act(z)`` (``N x C_z x h x w``)."""
+        conv = self.conv
+        if self._phase_path(features):
+            return phase_conv_transpose2d(features, conv.weight, conv.bias, conv.stride,
+                                          conv.padding, conv.output_padding)
+        with self._native_kernel_flags(features):
+            return conv(features)
+
+    def input_gradient(self, z: torch.Tensor, grad_out: torch.Tensor,
+                       inputs: Optional[torch.Tensor] = None,
+                       create_graph: bool = False) -> torch.Tensor:
+        """h's transpose: ``dL/dz`` from ``grad_out = dL/dh(z)`` (a vector-Jacobian product).
+
+        z: ``N x C_z x h x w``; grad_out: ``N x out_channels x H' x W'`` (the
+        shape of ``forward(z)``); inputs: the network input (only the
+        generic path of a ``global_skip`` layer reads it). Returns ``N x C_z x h x w``.
+
+        A ReLU / LeakyReLU / identity activation before the (transposed) conv,
+        with no output activation, has the closed form ``act'(z) * conv^T(grad_out)``:
+        plain tensor ops, so a graph through the result has second-order
+        gradients w.r.t. z and the weight (DL-Net's unrolled training). Any
+        other h goes through autograd (``create_graph`` keeps the graph).
+        """
+        slope = self._activation_slope()
+        if slope is None or self.out_act is not None:
+            with torch.enable_grad():
+                leaf = z if z.requires_grad else z.detach().requires_grad_(True)
+                grad, = torch.autograd.grad(self.forward(leaf, inputs), leaf, grad_out,
+                                            create_graph=create_graph)
+            return grad
+        conv = self.conv
+        if self._phase_path(z):
+            grad = phase_conv_transpose2d_adjoint(grad_out, conv.weight, tuple(z.shape[-2:]),
+                                                  conv.stride, conv.padding,
+                                                  conv.output_padding)
+        else:
+            with self._native_kernel_flags(z):
+                grad = self._conv_adjoint(grad_out, tuple(z.shape[-2:]))
+        if slope == 1.0:
+            return grad
+        if slope == 0.0:  # ReLU: one fused pass, grad where z > 0
+            return torch.ops.aten.threshold_backward(grad, z, 0)
+        return torch.where(z > 0, grad, grad * slope)
+
+    def _conv_adjoint(self, grad_out: torch.Tensor, in_hw: Tuple[int, int]) -> torch.Tensor:
+        """The conv's transpose applied to ``grad_out``, at the input size ``in_hw``."""
+        conv = self.conv
+        if isinstance(conv, nn.ConvTranspose2d):
+            return F.conv2d(grad_out, conv.weight, stride=conv.stride, padding=conv.padding)
+        # A strided conv drops the last rows/cols its windows never reach:
+        # output_padding gives them back (as zeros of the gradient).
+        extra = tuple(in_hw[d] - ((grad_out.shape[2 + d] - 1) * conv.stride[d]
+                                  - 2 * conv.padding[d] + conv.kernel_size[d]) for d in range(2))
+        return F.conv_transpose2d(grad_out, conv.weight, stride=conv.stride,
+                                  padding=conv.padding, output_padding=extra)
+
+    def _activation_slope(self) -> Optional[float]:
+        """The negative-side slope of a piecewise-linear act (1 for identity),
+        or None for any other activation."""
+        if isinstance(self.act, nn.Identity):
+            return 1.0
+        if isinstance(self.act, nn.ReLU):
+            return 0.0
+        if isinstance(self.act, nn.LeakyReLU):
+            return float(self.act.negative_slope)
+        return None
 
 
 def sisr_output_layer_cfg(in_channels: int, out_channels: int, scale: int,
