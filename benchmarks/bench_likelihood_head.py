@@ -19,11 +19,11 @@ step runs h forward and the gradient of the fidelity w.r.t. z, which is h's
 transpose (about H again): inference ratio 1 + (K - 1) 2H / F. In training,
 the baseline step is about 3F (forward + backward); each unrolled step adds
 about 2H forward and twice that backward (the second-order pass): ratio
-1 + (K - 1) 6H / (3F). On a CPU the multiply-add floor is optimistic: h's
-transposed conv to 3 channels runs far below the big convs' throughput, so
-the script also times one step's h forward + gradient alone (the time floor
-of inference); what lies above it is the Adam arithmetic on z, the fidelity
-and autograd bookkeeping.
+1 + (K - 1) 6H / (3F). On a CPU the multiply-add floor is optimistic, so the
+script also times, on the whole batch, one step's two convolutions alone (h
+and h^T, with their GFLOP/s beside the network's) and one step's
+element-wise work alone (ReLU mask, Adam's moments and update over z, which
+is 16 x 64 x 32 x 32 floats): the time floors of inference.
 
 Machine-dependent; not a test; asserts nothing.
 """
@@ -188,6 +188,8 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'{t_adam:.4f} s ({t_adam / t_1:.3f}): time floors of inference at K = '
           f'{args.max_k}: {1 + extra * t_h / t_1:.2f} (convolutions), '
           f'{1 + extra * (t_h + t_adam) / t_1:.2f} (with the element-wise work)')
+    print(f'throughput: the whole network at K = 1 {2 * total * batch / t_1 / 1e9:.0f} GFLOP/s, '
+          f"h's two convolutions {2 * 2 * h_macs * batch / t_h / 1e9:.0f} GFLOP/s")
     print(f'{"":>14} {"K":>2} {"best s":>7} {"ratio":>6} {"median s":>8} {"ratio":>6} '
           f'{"floor":>6}')
     for name, per_k in times.items():

@@ -20,11 +20,14 @@ code and Adam use ``1 - beta^k``, as here. The output is h(z_{K-1}): the
 K-th gradient would only update a z nobody reads, so K = 1 is exactly the
 reference network and the first step moves z by ``-gamma sign(g_1)``.
 
-Training unrolls the loop with ``create_graph=True`` (second-order gradients
-through h only: g runs once); inference detaches each update. The loop runs
-under ``torch.enable_grad()``, so it refines even when the caller is inside
-``torch.no_grad()`` (the Runner's val/test loops). The head has no parameters
-of its own beyond h, which is the reference network's last layer.
+Each step's gradient is written out as ``h^T(dL/dh(z))``
+(:meth:`ImageOutputLayer.input_gradient`,
+:meth:`ObservationModel.fidelity_gradient`), so training's unrolled graph is
+an ordinary forward graph whose backward carries the second-order terms
+(through h only: g runs once), and inference, which detaches and updates in
+place, needs no grad mode: it refines inside ``torch.no_grad()`` too (the
+Runner's val/test loops). The head has no parameters of its own beyond h,
+which is the reference network's last layer.
 
 Without data samples (``model.forward_tensor(t)`` of ``irtoolbox.apis``) or
 without recorded degradations, W is unknown: the head returns h(z0) (K = 1,
