@@ -7,8 +7,6 @@ compares them with an independent computation: ``F.conv_transpose2d`` /
 ``F.conv2d`` and autograd through them, and a reference unroll written with
 ``torch.autograd.grad(create_graph=True)`` as the paper's Eq. 4-5 describe it.
 """
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -151,11 +149,12 @@ def test_fidelity_gradient_is_the_gradient_of_the_fidelity():
     torch.testing.assert_close(obs.fidelity_gradient(x.detach()), expected, rtol=0, atol=1e-12)
 
 
-def reference_unroll(z0, weight, y, masks, num_steps, gamma=1e-3, betas=(0.9, 0.999)):
+def reference_unroll(z0, weight, y, masks, num_steps, gamma=1e-3, betas=(0.9, 0.999),
+                     bias=None):
     """Eq. 4-5 with autograd's create_graph and the paper's printed floor:
     h = ReLU + ConvT(4, 2, 1); the fidelity per image over its observed entries."""
     def h(z):
-        return F.conv_transpose2d(torch.relu(z), weight, stride=2, padding=1)
+        return F.conv_transpose2d(torch.relu(z), weight, bias, stride=2, padding=1)
 
     def fidelity(x):
         per_image = ((x - y) ** 2 * masks).sum(dim=(1, 2, 3)) / (masks.sum(dim=(1, 2, 3)) * 3)
@@ -223,19 +222,32 @@ def test_chunked_inference_equals_the_whole_batch():
         LikelihoodHead(output_layer=dict(in_channels=8), chunk_size=0)
 
 
-def test_inference_unroll_equals_the_reference():
-    """Inference (NHWC z, phase convs, in-place Adam) gives the reference's output."""
+@pytest.mark.parametrize('bias,padded', [(False, False), (True, True)])
+def test_inference_unroll_equals_the_reference(bias, padded):
+    """Inference (NHWC z, the residual in h's phase grid, in-place Adam) gives
+    the reference's output; with a bias in h and a batch padded beyond its
+    input_shape (no residual on the padding)."""
     torch.manual_seed(5)
     rng = np.random.default_rng(5)
-    params = [mask_params(rng, (16, 16), kind) for kind in ('box', 'bernoulli')]
-    masks = torch.stack([torch.as_tensor(p['mask'], dtype=torch.float64)[None] for p in params])
-    head = LikelihoodHead(output_layer=dict(in_channels=8), num_steps=5).double().eval()
+    hw = (13, 14) if padded else (16, 16)
+    params = [mask_params(rng, hw, kind) for kind in ('box', 'bernoulli')]
+    masks = torch.zeros(2, 1, 16, 16, dtype=torch.float64)
+    for i, p in enumerate(params):
+        masks[i, 0, :hw[0], :hw[1]] = torch.as_tensor(p['mask'], dtype=torch.float64)
+    head = LikelihoodHead(output_layer=dict(in_channels=8, bias=bias), num_steps=5).double()
     head.init_weights()
+    head.eval()
+    if bias:
+        torch.nn.init.normal_(head.output_layer.conv.bias)
     z0 = torch.randn(2, 8, 8, 8, dtype=torch.float64)
     y = torch.randn(2, 3, 16, 16, dtype=torch.float64)
     with torch.no_grad():
-        out = head(z0, inputs=y, data_samples=[sample_with(p, (16, 16)) for p in params])
-    ref = reference_unroll(z0.clone().requires_grad_(True), head.output_layer.conv.weight.detach(),
-                           y, masks, num_steps=5)
+        out = head(z0, inputs=y, data_samples=[sample_with(p, hw) for p in params])
+    conv = head.output_layer.conv
+    ref = reference_unroll(z0.clone().requires_grad_(True), conv.weight.detach(), y, masks,
+                           num_steps=5, bias=None if conv.bias is None else conv.bias.detach())
     torch.testing.assert_close(out, ref.detach(), rtol=0, atol=1e-10)
-    assert not math.isnan(float(out.sum()))
+    head.num_steps = 1
+    with torch.no_grad():
+        assert (head(z0, inputs=y, data_samples=[sample_with(p, hw) for p in params])
+                - out).abs().max() > 1e-3

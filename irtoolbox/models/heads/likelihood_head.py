@@ -35,12 +35,13 @@ the reference network) and warns once; ``on_missing='error'`` raises instead.
 """
 import math
 import warnings
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from irtoolbox.models.layers.phase_deconv import channels_last_copy
+from irtoolbox.models.layers.phase_deconv import PhaseDeconv, channels_last_copy
 from irtoolbox.registry import MODELS
 
 from .observation_model import ObservationModel, has_degradation
@@ -156,13 +157,50 @@ class LikelihoodHead(BaseModule):
             z = z0.detach().clone()
         m = v = None
         with torch.set_grad_enabled(unrolled):
+            gradient = self.fidelity_gradient_fn(z, inputs, observation, unrolled)
             for k in range(1, self.num_steps):
-                out = self.h(z, inputs)
-                grad_out = observation.fidelity_gradient(out, create_graph=unrolled)
-                grad = self.output_layer.input_gradient(z, grad_out, inputs,
-                                                        create_graph=unrolled)
-                z, m, v = self.adam_step(z, grad, m, v, k, in_place=not unrolled)
+                z, m, v = self.adam_step(z, gradient(z), m, v, k, in_place=not unrolled)
         return z
+
+    def fidelity_gradient_fn(self, z: torch.Tensor, inputs: Optional[torch.Tensor],
+                             observation: ObservationModel,
+                             create_graph: bool) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The map z -> dL/dz of one chunk: ``h^T(dL/dh(z))``.
+
+        For masks and an h whose transposed conv runs in output phases
+        (inference on CPU), the residual ``M (h(z) - y)`` is formed in h's phase
+        grid: the same numbers without interleaving h's output and splitting
+        the residual back, each step.
+        """
+        layer = self.output_layer
+        deconv = None if create_graph else layer.phase_deconv(z)
+        if deconv is not None and observation.mask_only and layer.global_skip is None:
+            return self.phase_grid_gradient_fn(deconv, observation)
+
+        def generic_gradient(z: torch.Tensor) -> torch.Tensor:
+            grad_out = observation.fidelity_gradient(self.h(z, inputs), create_graph=create_graph)
+            return layer.input_gradient(z, grad_out, inputs, create_graph=create_graph)
+        return generic_gradient
+
+    def phase_grid_gradient_fn(self, deconv: PhaseDeconv, observation: ObservationModel
+                               ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """:meth:`fidelity_gradient_fn` for masks, the residual in h's phase grid:
+        ``h^T(w M (h(z) - y)) = act'(z) * conv^T(split(w M) * (conv(act(z)) - split(y - b)))``
+        with ``split`` the phase grid of an image and ``w`` the per-image weight."""
+        layer = self.output_layer
+        out_hw = (deconv.plans[0].out_len, deconv.plans[1].out_len)
+        h, w = observation.out_hw(out_hw)
+        pad = (0, out_hw[1] - w, 0, out_hw[0] - h)  # the padding has no residual
+        target, weight = F.pad(observation.y, pad), F.pad(observation.grad_weight, pad)
+        if layer.conv.bias is not None:
+            target = target - layer.conv.bias.view(1, -1, 1, 1)
+        target = deconv.split(target)
+        weight = deconv.split(weight.expand(-1, layer.conv.out_channels, -1, -1))
+
+        def gradient(z: torch.Tensor) -> torch.Tensor:
+            residual = (deconv.phases(layer.act(z)) - target) * weight
+            return layer.activation_gradient(z, deconv.adjoint_of_phases(residual))
+        return gradient
 
     def adam_step(self, z: torch.Tensor, grad: torch.Tensor, m: Optional[torch.Tensor],
                   v: Optional[torch.Tensor], k: int, in_place: bool = False

@@ -181,19 +181,19 @@ class ObservationModel:
             view.grad_weight = self.grad_weight[start:stop]
         return view
 
-    def out_hw(self, x: torch.Tensor) -> Tuple[int, int]:
-        """The unpadded size of the restoration ``x`` (its scale times the input's)."""
-        scale = x.shape[-1] // self.padded_width
+    def out_hw(self, shape: Sequence[int]) -> Tuple[int, int]:
+        """The unpadded size of a restoration of ``shape`` (its scale times the input's)."""
+        scale = shape[-1] // self.padded_width
         if self.mask_only and scale != 1:
             raise ValueError('DL-Net likelihood: a mask-only degradation needs a same-size '
-                             f'model, got output width {x.shape[-1]} for input '
+                             f'model, got output width {shape[-1]} for input '
                              f'{self.padded_width}')
         return self.in_hw[0] * scale, self.in_hw[1] * scale
 
     def fidelity(self, x: torch.Tensor) -> torch.Tensor:
         """Scalar ``sum_i L_i / N`` for the restoration ``x`` (``N x C x sH' x sW'``,
         normalised; cropped here to the unpadded ``sH x sW``)."""
-        out_h, out_w = self.out_hw(x)
+        out_h, out_w = self.out_hw(x.shape)
         x = x[..., :out_h, :out_w]
         if self.mask_only:
             per_image = ((x - self.y) ** 2 * self.masks).sum(dim=(1, 2, 3)) / self.counts
@@ -221,7 +221,7 @@ class ObservationModel:
         (two element-wise passes, differentiable in ``x``); any other W goes
         through autograd, with ``create_graph`` for a graph through the result.
         """
-        out_h, out_w = self.out_hw(x)
+        out_h, out_w = self.out_hw(x.shape)
         if not self.mask_only:
             with torch.enable_grad():
                 leaf = x if x.requires_grad else x.detach().requires_grad_(True)

@@ -25,7 +25,7 @@ from mmengine.model import BaseModule
 from irtoolbox.degradations.downsample import resize_matrix
 from irtoolbox.registry import MODELS
 
-from .phase_deconv import phase_conv_transpose2d, phase_conv_transpose2d_adjoint
+from .phase_deconv import PhaseDeconv, phase_conv_transpose2d, phase_conv_transpose2d_adjoint
 
 
 def bicubic_upscale(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -187,6 +187,22 @@ class ImageOutputLayer(BaseModule):
         else:
             with self._native_kernel_flags(z):
                 grad = self._conv_adjoint(grad_out, tuple(z.shape[-2:]))
+        return self.activation_gradient(z, grad)
+
+    def phase_deconv(self, z: torch.Tensor) -> Optional[PhaseDeconv]:
+        """h's transposed conv split into output phases for inputs shaped like z,
+        when h runs that way (NHWC z on CPU, a ReLU / LeakyReLU / identity
+        activation, no output activation); None otherwise."""
+        if not self._phase_path(z) or self.out_act is not None \
+                or self._activation_slope() is None:
+            return None
+        conv = self.conv
+        return PhaseDeconv(conv.weight, tuple(z.shape[-2:]), conv.stride, conv.padding,
+                           conv.output_padding)
+
+    def activation_gradient(self, z: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        """``act'(z) * grad`` for h's piecewise-linear activation."""
+        slope = self._activation_slope()
         if slope == 1.0:
             return grad
         if slope == 0.0:  # ReLU: one fused pass, grad where z > 0

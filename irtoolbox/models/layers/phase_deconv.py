@@ -122,6 +122,86 @@ def _channels_last(x: torch.Tensor) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last)
 
 
+class PhaseDeconv:
+    """A transposed convolution with given weights, input size, stride and
+    padding, split into its output phases, for repeated use (DL-Net's K - 1
+    refinement steps build it once).
+
+    Three coordinate systems: the input x (``N x C_in x H x W``), the output
+    image (``N x C_out x H' x W'``) and the phase grid, the output of the
+    stride-1 convolution (``N x (C_out s_h s_w) x U x U'``), in which phase
+    ``(a, b)`` of channel o is channel ``(o s_h + a) s_w + b`` and output row
+    ``s q + a`` sits at row ``start_a + q``; grid entries no output pixel maps
+    to are never read by :meth:`interleave` and are zero after :meth:`split`.
+    A per-pixel operation (DL-Net's masked residual) can be done in the phase
+    grid, which saves the interleave and the split of every step.
+
+    Args:
+        weight: ``C_in x C_out x kh x kw`` (differentiable: the kernels are
+            gathered from it).
+        in_hw: ``(H, W)`` of x.
+        stride, padding, output_padding: those of the transposed convolution.
+    """
+
+    def __init__(self, weight: torch.Tensor, in_hw: Tuple[int, int],
+                 stride: Tuple[int, int] = (1, 1), padding: Tuple[int, int] = (0, 0),
+                 output_padding: Tuple[int, int] = (0, 0)) -> None:
+        self.plans = _plans_for(weight, tuple(in_hw), stride, padding, output_padding)
+        self.out_channels = weight.shape[1]
+        self.kernel = _phase_kernel(weight, self.plans)
+        self._adjoint_kernel = None
+
+    def phases(self, x: torch.Tensor) -> torch.Tensor:
+        """The phase grid of ``conv_transpose2d(x)`` (no bias): one stride-1 conv."""
+        ph, pw = self.plans
+        return F.conv2d(x, self.kernel, padding=(ph.pad, pw.pad))
+
+    def interleave(self, grid: torch.Tensor) -> torch.Tensor:
+        """The ``N x C_out x H' x W'`` image of a phase grid."""
+        ph, pw = self.plans
+        n = grid.shape[0]
+        grid = grid.reshape(n, self.out_channels, ph.stride, pw.stride, ph.conv_len, pw.conv_len)
+        rows: List[torch.Tensor] = []
+        for a, start_h in enumerate(ph.starts):
+            cols = [grid[:, :, a, b, start_h:start_h + ph.per_phase,
+                         start_w:start_w + pw.per_phase]
+                    for b, start_w in enumerate(pw.starts)]
+            rows.append(torch.stack(cols, dim=-1))  # N x C x Q x Q' x s_w
+        out = torch.stack(rows, dim=3)  # N x C x Q x s_h x Q' x s_w
+        out = out.reshape(n, self.out_channels, ph.per_phase * ph.stride,
+                          pw.per_phase * pw.stride)
+        return out[..., :ph.out_len, :pw.out_len]
+
+    def split(self, image: torch.Tensor) -> torch.Tensor:
+        """The phase grid of an ``N x C_out x H' x W'`` image (the transpose of
+        :meth:`interleave`: zeros where no output pixel maps)."""
+        ph, pw = self.plans
+        n = image.shape[0]
+        image = F.pad(image, (0, pw.per_phase * pw.stride - pw.out_len,
+                              0, ph.per_phase * ph.stride - ph.out_len))
+        image = image.reshape(n, -1, ph.per_phase, ph.stride, pw.per_phase, pw.stride)
+        phases = [F.pad(image[:, :, :, a, :, b],
+                        (start_w, pw.conv_len - start_w - pw.per_phase,
+                         start_h, ph.conv_len - start_h - ph.per_phase))
+                  for a, start_h in enumerate(ph.starts) for b, start_w in enumerate(pw.starts)]
+        return torch.stack(phases, dim=2).reshape(n, -1, ph.conv_len, pw.conv_len)
+
+    def adjoint_of_phases(self, grid: torch.Tensor) -> torch.Tensor:
+        """The adjoint of :meth:`phases`: ``N x C_in x H x W`` from a phase grid
+        (an NHWC result: the conv runs on NHWC)."""
+        ph, pw = self.plans
+        # The correlation with the flipped kernel reads grid rows i + shift ..
+        # i + shift + width - 1 for input row i.
+        shift_h, shift_w = ph.width - 1 - ph.pad, pw.width - 1 - pw.pad
+        len_h, len_w = ph.in_len + ph.width - 1, pw.in_len + pw.width - 1
+        pads = (shift_w, len_w - shift_w - pw.conv_len, shift_h, len_h - shift_h - ph.conv_len)
+        if any(pads):
+            grid = F.pad(grid, pads)
+        if self._adjoint_kernel is None:
+            self._adjoint_kernel = self.kernel.flip(2, 3).transpose(0, 1)
+        return F.conv2d(_channels_last(grid), self._adjoint_kernel)
+
+
 def phase_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias=None,
                            stride: Tuple[int, int] = (1, 1), padding: Tuple[int, int] = (0, 0),
                            output_padding: Tuple[int, int] = (0, 0)) -> torch.Tensor:
@@ -131,22 +211,9 @@ def phase_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias=None,
     x: ``N x C_in x H x W``; weight: ``C_in x C_out x kh x kw``.
     Returns: ``N x C_out x H' x W'``, ``H' = (H - 1) s - 2 p + kh + output_padding``.
     """
-    plans = _plans_for(weight, tuple(x.shape[-2:]), stride, padding, output_padding)
-    ph, pw = plans
-    c_out = weight.shape[1]
-    full = F.conv2d(x, _phase_kernel(weight, plans), padding=(ph.pad, pw.pad))
-    full = full.reshape(x.shape[0], c_out, ph.stride, pw.stride, ph.conv_len, pw.conv_len)
-    rows: List[torch.Tensor] = []
-    for a, start_h in enumerate(ph.starts):
-        cols = [full[:, :, a, b, start_h:start_h + ph.per_phase, start_w:start_w + pw.per_phase]
-                for b, start_w in enumerate(pw.starts)]
-        rows.append(torch.stack(cols, dim=-1))  # N x C x Q x Q' x s_w
-    out = torch.stack(rows, dim=3)  # N x C x Q x s_h x Q' x s_w
-    out = out.reshape(x.shape[0], c_out, ph.per_phase * ph.stride, pw.per_phase * pw.stride)
-    out = out[..., :ph.out_len, :pw.out_len]
-    if bias is not None:
-        out = out + bias.view(1, -1, 1, 1)
-    return out
+    deconv = PhaseDeconv(weight, tuple(x.shape[-2:]), stride, padding, output_padding)
+    out = deconv.interleave(deconv.phases(x))
+    return out if bias is None else out + bias.view(1, -1, 1, 1)
 
 
 def phase_conv_transpose2d_adjoint(grad: torch.Tensor, weight: torch.Tensor,
@@ -160,29 +227,8 @@ def phase_conv_transpose2d_adjoint(grad: torch.Tensor, weight: torch.Tensor,
     grad: ``N x C_out x H' x W'``; in_hw: ``(H, W)`` of x.
     Returns: ``N x C_in x H x W``.
     """
-    plans = _plans_for(weight, tuple(in_hw), stride, padding, output_padding)
-    ph, pw = plans
-    n, c_out = grad.shape[:2]
-    if (ph.per_phase * ph.stride, pw.per_phase * pw.stride) != (ph.out_len, pw.out_len):
-        grad = F.pad(grad, (0, pw.per_phase * pw.stride - pw.out_len,
-                            0, ph.per_phase * ph.stride - ph.out_len))
-    grad = grad.reshape(n, c_out, ph.per_phase, ph.stride, pw.per_phase, pw.stride)
-    # The correlation below reads conv rows u .. u + width - 1 for input row
-    # i = u - (width - 1 - pad); place each phase so that its row q lands at
-    # conv position start + q of the forward, shifted by that amount.
-    shift_h, shift_w = ph.width - 1 - ph.pad, pw.width - 1 - pw.pad
-    len_h, len_w = ph.in_len + ph.width - 1, pw.in_len + pw.width - 1
-    phases = []
-    for a, start_h in enumerate(ph.starts):
-        lo_h = start_h + shift_h
-        for b, start_w in enumerate(pw.starts):
-            lo_w = start_w + shift_w
-            phases.append(F.pad(grad[:, :, :, a, :, b],
-                                (lo_w, len_w - lo_w - pw.per_phase,
-                                 lo_h, len_h - lo_h - ph.per_phase)))
-    placed = torch.stack(phases, dim=2).reshape(n, -1, len_h, len_w)
-    kernel = _phase_kernel(weight, plans).flip(2, 3).transpose(0, 1)
-    return F.conv2d(_channels_last(placed), kernel)
+    deconv = PhaseDeconv(weight, tuple(in_hw), stride, padding, output_padding)
+    return deconv.adjoint_of_phases(deconv.split(grad))
 
 
 def channels_last_copy(x: torch.Tensor) -> torch.Tensor:
