@@ -47,6 +47,26 @@ from irtoolbox.registry import MODELS
 from .observation_model import ObservationModel, has_degradation
 
 
+class _FlooredRsqrt(torch.autograd.Function):
+    """``rsqrt(max(v, floor))`` whose backward masks the gradient with one
+    ``threshold_backward`` pass (autograd's clamp backward builds a comparison
+    and a ``where``, the slowest op of the unrolled training step on CPU)."""
+
+    @staticmethod
+    def forward(ctx: Any, v: torch.Tensor, floor: float) -> torch.Tensor:
+        out = torch.rsqrt(v.clamp(min=floor))
+        ctx.save_for_backward(v, out)
+        ctx.floor = floor
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> Tuple[torch.Tensor, None]:
+        v, out = ctx.saved_tensors
+        # d rsqrt(x)/dx = -x^(-3/2) / 2; no gradient where the floor holds.
+        grad_v = grad * out * out * out * -0.5
+        return torch.ops.aten.threshold_backward(grad_v, v, ctx.floor), None
+
+
 @MODELS.register_module()
 class LikelihoodHead(BaseModule):
     """h(z) with K - 1 recursive Adam updates of z on the per-sample likelihood.
@@ -225,7 +245,7 @@ class LikelihoodHead(BaseModule):
         if in_place:  # rsqrt: half the time of sqrt on CPU
             scale = v.clamp(min=self.v_floor * bias2).rsqrt_()
             return z.addcmul_(m, scale, value=-step), m, v
-        return torch.addcmul(z, m, torch.rsqrt(v.clamp(min=self.v_floor * bias2)),
+        return torch.addcmul(z, m, _FlooredRsqrt.apply(v, self.v_floor * bias2),
                              value=-step), m, v
 
     def forward(self, features: torch.Tensor, inputs: Optional[torch.Tensor] = None,
