@@ -28,11 +28,31 @@ taken of the detached hubs (``svd_grad=False``: its backward is ill-conditioned
 where singular values come close), so stage 2 then trains the mixer and the
 ingredient head, not the hubs.
 
+**Mixture source** (``mixture_source``). By default (``'own'``) every MPL
+mixes its hubs by its own classifier. In stage 1 the MPLs after the first
+then classify features that already hold the known type's hub (added by the
+MPLs before them), so their classifiers learn the label instead of the
+degradation and are near chance in stage 2, where no hub holds the label.
+``'first'`` removes that path: such an MPL has no classifier (and no SDAM,
+whose output only feeds the classifier) and in stage 2 mixes its hubs by the
+softmax prediction of the first MPL in forward order, whose input holds no
+hub. That MPL (``'own'``) writes its prediction into the restorer's batch
+context (``BatchContext.type_prediction``) and the later ones read it there,
+so the prediction belongs to the forward, not to a module. The L1 loss then
+reaches the first MPL's classifier through every MPL's mixture, and
+``loss_cls`` holds the first MPL's cross-entropy only. The later modules'
+classifiers are absent rather than kept outside ``loss_cls``: a classifier
+that fed no loss would get no gradient, which breaks DDP without
+``find_unused_parameters``, and it would be dead weight.
+
 All parameters take part in every training step of the default (mixture)
 mode: the one-hot mixture multiplies every hub (absent types get zero
 gradients), the classifier always feeds its loss, the SDAM its own. Under DDP
 this needs no ``find_unused_parameters``. The ingredient mode's mixer and
 head are idle in stage 1: its configs set ``find_unused_parameters=True``.
+With ``mixture_source='first'`` the same holds (the absent parts have no
+parameters); the ingredient mode mixes by its own ingredient head, not by a
+classifier, so it does not combine with ``'first'``.
 """
 import math
 from typing import Optional
@@ -46,6 +66,9 @@ from irtoolbox.models.layers.channel_layer_norm import ChannelLayerNorm
 from irtoolbox.registry import MODELS
 
 from .sdam import context_of
+
+#: Where an MPL's stage-2 hub mixture comes from (module docstring).
+MIXTURE_SOURCES = ('own', 'first')
 
 #: Restormer plugin positions of the three MPLs (supplement Table 2). '2E+1D'
 #: (the supplement's choice): after encoder levels 1 and 2 and after decoder
@@ -79,6 +102,10 @@ class MetaPriorLearning(BaseModule):
         ingredient: the SVD ingredient reformulation in stage 2 instead of
             the predicted mixture. Default: False.
         svd_grad: back-propagate through the SVD (ingredient mode). Default: False.
+        mixture_source: ``'own'``: mix the hubs by this module's classifier;
+            ``'first'``: have no classifier or SDAM and mix by the prediction
+            of the first MPL in forward order (module docstring), which must
+            be ``'own'``. Default: ``'own'``.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
@@ -88,23 +115,32 @@ class MetaPriorLearning(BaseModule):
                  token_channels: Optional[int] = None, num_heads: int = 1,
                  use_sdam: bool = True, sdam_cfg: Optional[dict] = None,
                  ingredient: bool = False, svd_grad: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+                 mixture_source: str = 'own', init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if in_channels % num_heads:
             raise ValueError(f'MetaPriorLearning: {num_heads} heads do not divide '
                              f'{in_channels} channels')
+        if mixture_source not in MIXTURE_SOURCES:
+            raise ValueError(f'MetaPriorLearning: mixture_source must be one of '
+                             f'{MIXTURE_SOURCES}, got {mixture_source!r}')
+        if mixture_source == 'first' and ingredient:
+            raise ValueError("MetaPriorLearning: mixture_source='first' replaces the "
+                             'classifier mixture of stage 2; the ingredient mode mixes by its '
+                             'own ingredient head instead, so the two do not combine')
+        self.mixture_source = mixture_source
+        own = mixture_source == 'own'
         token_channels = token_channels or in_channels
         self.num_types, self.num_tokens, self.num_heads = num_types, num_tokens, num_heads
         self.hubs = nn.Parameter(torch.zeros(num_types, num_tokens, token_channels))
         self.sdam = None
-        if use_sdam:
+        if use_sdam and own:
             sdam_cfg = dict(sdam_cfg or {})
             sdam_cfg.setdefault('type', 'SDAM')
             sdam_cfg['in_channels'] = in_channels
             self.sdam = MODELS.build(sdam_cfg)
         self.degradation_classifier = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, in_channels),
-            nn.GELU(), nn.Linear(in_channels, num_types))
+            nn.GELU(), nn.Linear(in_channels, num_types)) if own else None
         self.norm_x = ChannelLayerNorm(in_channels)
         self.to_q = nn.Conv2d(in_channels, in_channels, 1)
         self.norm_tokens = nn.LayerNorm(token_channels)
@@ -167,11 +203,21 @@ class MetaPriorLearning(BaseModule):
 
         ``context``: a ``BatchContext`` (default: the one the restorer set).
         Stage 1: each sample uses its known type's hub; stage 2: the
-        classifier's softmax mixture (or the ingredient reformulation).
+        classifier's softmax mixture (this module's, or with
+        ``mixture_source='first'`` the first MPL's from the context), or the
+        ingredient reformulation.
         """
         context = context if context is not None else context_of(self)
         perceived = self.sdam(x, context) if self.sdam is not None else x
-        logits = self.degradation_classifier(perceived)
+        if self.degradation_classifier is not None:
+            logits = self.degradation_classifier(perceived)
+            if context.type_prediction is None:  # the first classifying MPL of this forward
+                context.type_prediction = torch.softmax(logits, dim=1)
+        elif context.type_prediction is None:
+            # checked in stage 1 too, so a misplaced module fails at once, not at the switch
+            raise RuntimeError("MetaPriorLearning(mixture_source='first'): no earlier MPL "
+                               'put its prediction into the batch context; the first MPL in '
+                               "forward order must have its own classifier (mixture_source='own')")
         if context.stage == 1:
             if context.task_idx is None:
                 raise KeyError('MetaPriorLearning: stage 1 needs each sample\'s task_idx '
@@ -182,6 +228,12 @@ class MetaPriorLearning(BaseModule):
             weights = F.one_hot(context.task_idx, self.num_types).to(x.dtype)
         elif self.ingredient:
             weights = None
+        elif self.degradation_classifier is None:
+            weights = context.type_prediction
+            if weights.shape[1] != self.num_types:
+                raise ValueError(f"MetaPriorLearning(mixture_source='first'): the first MPL "
+                                 f'predicts {weights.shape[1]} types, this one has '
+                                 f'{self.num_types} hubs (num_types)')
         else:
             weights = torch.softmax(logits, dim=1)
         self.last_hub_weights = None if weights is None else weights.detach()

@@ -20,6 +20,10 @@ when a sample has none) and the training stage:
   training iteration, so a resumed run is in the same stage as the
   uninterrupted one at every iteration);
 - stage 2 from that iteration on, in evaluation and without task labels.
+
+Each forward gets a fresh context; the first meta-prior learning module that
+classifies writes its softmax prediction into it (``type_prediction``), which
+later modules may mix their hubs by (``mixture_source='first'``).
 """
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,11 +47,17 @@ class BatchContext:
         task_idx: ``N`` long tensor of the samples' task indices, or ``None``
             when the samples carry none.
         stage: 1 (use each sample's known task) or 2 (use predictions).
+        type_prediction: ``N x T`` softmax of the degradation-type classifier
+            of the first meta-prior learning module in forward order that
+            has one, filled in by that module during the forward (``None``
+            before); modules with ``mixture_source='first'`` mix their hubs
+            by it in stage 2. It lives as long as this forward's context.
     """
 
     inputs: torch.Tensor
     task_idx: Optional[torch.Tensor]
     stage: int
+    type_prediction: Optional[torch.Tensor] = None
 
 
 def task_indices(data_samples: Optional[List], device: torch.device) -> Optional[torch.Tensor]:
