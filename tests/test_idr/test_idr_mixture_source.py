@@ -15,9 +15,9 @@ import torch.nn.functional as F
 from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.logging import MessageHub
+from test_idr_plugins import _batch  # 16 px random inputs/targets with task_idx
 
 from irtoolbox.registry import MODELS
-from irtoolbox.structures import RestorationDataSample
 
 LOSSES = dict(l1=dict(type='L1Loss'), sdam=dict(type='SDAMLoss'),
               cls=dict(type='DegradationTypeLoss'))
@@ -50,15 +50,6 @@ def _model(sources=None, ingredient=False):
 
 
 FIRST = ('own', 'first', 'first')
-
-
-def _batch(model, tasks, seed=0, size=16):
-    g = torch.Generator().manual_seed(seed)
-    data = dict(inputs=[torch.rand(3, size, size, generator=g) for _ in tasks],
-                data_samples=[RestorationDataSample(gt_img=torch.rand(3, size, size, generator=g),
-                                                    metainfo=dict(task_idx=t)) for t in tasks])
-    data = model.data_preprocessor(data, True)
-    return data['inputs'], data['data_samples']
 
 
 def _set_iter(it):
