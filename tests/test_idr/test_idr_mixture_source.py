@@ -8,11 +8,12 @@ label-smoothed cross-entropy written out by hand; parameter counts of the remove
 classifier and SDAM by hand (``10 C^2 + 60 C + 5`` per module of width C).
 """
 import os.path as osp
+import sys
 
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, free_port, run_tool
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from test_idr_plugins import _batch  # 16 px random inputs/targets with task_idx
@@ -208,3 +209,25 @@ def test_demo_config_drops_enc2_and_dec3_classifier_and_sdam():
     removed = sum(10 * c * c + 60 * c + 5 for c in (24, 48))
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert count(own) == 514154 and count(first) == 514154 - removed == 481024
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_with_first_need_no_unused_parameter_search(demo_data, tmp_path):
+    """The real DDP wrapper of the demo (find_unused_parameters=False) across the stage
+    switch: it stops at the iteration after one where a parameter got no gradient."""
+    from test_idr_train_tools import _scalars, _tiny_config
+    config = _tiny_config(tmp_path, demo_data, max_iters=4, switch=2,
+                          train_cfg=dict(val_interval=100),
+                          default_hooks=dict(checkpoint=dict(interval=100)))
+    cfg = Config.fromfile(config)
+    for plugin in cfg.model.backbone.plugins[1:]:
+        plugin.cfg.mixture_source = 'first'
+    assert cfg.get('model_wrapper_cfg') is None  # the default: no unused-parameter search
+    cfg.dump(config)
+    work_dir = tmp_path / 'work'
+    run_tool([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+              '--master_port', str(free_port()), 'tools/train.py', config,
+              '--launcher', 'pytorch', '--work-dir', str(work_dir)], timeout=500)
+    train = [r for r in _scalars(work_dir) if 'loss_l1' in r]
+    assert [r['iter'] for r in train] == [1, 2, 3, 4]
+    assert all(r['loss_cls'] > 0 for r in train)
