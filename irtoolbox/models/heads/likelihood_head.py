@@ -83,10 +83,10 @@ class LikelihoodHead(BaseModule):
             degradations (Tables VI-VII, XI). Default: False.
         on_missing: ``'plain'`` (K = 1 with a warning) or ``'error'`` when a
             batch comes without recorded degradations. Default: ``'plain'``.
-        chunk_size: samples refined together (each sample's refinement is
-            independent of the others'; chunks keep a step's tensors in the
-            CPU caches: ``docs/benchmarks.md``). None: the whole batch at once.
-            Default: 4.
+        chunk_size: samples refined together on CPU (each sample's refinement
+            is independent of the others'; chunks keep a step's tensors in the
+            CPU caches: ``docs/benchmarks.md``). None, and on other devices:
+            the whole batch at once. Default: 4.
         init_cfg: mmengine initialisation config. Default: None.
     """
 
@@ -147,7 +147,8 @@ class LikelihoodHead(BaseModule):
         small enough to stay in the CPU's caches across the step's passes.
         """
         n = z0.shape[0]
-        size = self.chunk_size or n
+        # The cache argument is a CPU one: elsewhere one chunk, the whole batch.
+        size = self.chunk_size if self.chunk_size and z0.device.type == 'cpu' else n
         if size >= n:
             return self.refine_rows(z0, inputs, observation)
         return torch.cat([
