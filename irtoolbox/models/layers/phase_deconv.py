@@ -27,7 +27,7 @@ Results equal :func:`torch.nn.functional.conv_transpose2d` up to float
 rounding (tested for many kernel, stride and padding combinations).
 """
 from functools import lru_cache
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -202,7 +202,8 @@ class PhaseDeconv:
         return F.conv2d(_channels_last(grid), self._adjoint_kernel)
 
 
-def phase_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias=None,
+def phase_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor,
+                           bias: Optional[torch.Tensor] = None,
                            stride: Tuple[int, int] = (1, 1), padding: Tuple[int, int] = (0, 0),
                            output_padding: Tuple[int, int] = (0, 0)) -> torch.Tensor:
     """``F.conv_transpose2d(x, weight, bias, stride, padding, output_padding)``
