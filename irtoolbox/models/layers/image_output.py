@@ -25,7 +25,7 @@ from mmengine.model import BaseModule
 from irtoolbox.degradations.downsample import resize_matrix
 from irtoolbox.registry import MODELS
 
-from .phase_deconv import PhaseDeconv, phase_conv_transpose2d, phase_conv_transpose2d_adjoint
+from .phase_deconv import PhaseDeconv, phase_conv_transpose2d
 
 
 def bicubic_upscale(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -132,7 +132,6 @@ class ImageOutputLayer(BaseModule):
             out = self.out_act(out)
         return out
 
-
     def _native_kernel_flags(self, x: torch.Tensor):
         # oneDNN's (transposed) convs with a handful of output channels run at a
         # fraction of PyTorch's native kernels' speed on NCHW CPU tensors (3 vs
@@ -172,29 +171,30 @@ class ImageOutputLayer(BaseModule):
         gradients w.r.t. z and the weight (DL-Net's unrolled training). Any
         other h goes through autograd (``create_graph`` keeps the graph).
         """
-        slope = self._activation_slope()
-        if slope is None or self.out_act is not None:
+        if not self._has_closed_form_transpose():
             with torch.enable_grad():
                 leaf = z if z.requires_grad else z.detach().requires_grad_(True)
                 grad, = torch.autograd.grad(self.forward(leaf, inputs), leaf, grad_out,
                                             create_graph=create_graph)
             return grad
-        conv = self.conv
-        if self._phase_path(z):
-            grad = phase_conv_transpose2d_adjoint(grad_out, conv.weight, tuple(z.shape[-2:]),
-                                                  conv.stride, conv.padding,
-                                                  conv.output_padding)
+        deconv = self.phase_deconv(z)
+        if deconv is not None:
+            grad = deconv.adjoint_of_phases(deconv.split(grad_out))
         else:
             with self._native_kernel_flags(z):
                 grad = self._conv_adjoint(grad_out, tuple(z.shape[-2:]))
         return self.activation_gradient(z, grad)
 
+    def _has_closed_form_transpose(self) -> bool:
+        # act'(z) * conv^T needs a piecewise-linear act and nothing after the conv
+        # but the skip, which does not depend on z.
+        return self.out_act is None and self._activation_slope() is not None
+
     def phase_deconv(self, z: torch.Tensor) -> Optional[PhaseDeconv]:
         """h's transposed conv split into output phases for inputs shaped like z,
         when h runs that way (NHWC z on CPU, a ReLU / LeakyReLU / identity
         activation, no output activation); None otherwise."""
-        if not self._phase_path(z) or self.out_act is not None \
-                or self._activation_slope() is None:
+        if not (self._phase_path(z) and self._has_closed_form_transpose()):
             return None
         conv = self.conv
         return PhaseDeconv(conv.weight, tuple(z.shape[-2:]), conv.stride, conv.padding,
