@@ -110,7 +110,11 @@ def test_torchrun_two_processes_train_across_the_stage_switch(demo_data, tmp_pat
 
 
 @pytest.mark.slow
-def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tmp_path):
+@pytest.mark.parametrize('later_mixture_source', ['own', 'first'])
+def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tmp_path,
+                                                                   later_mixture_source):
+    """Also for the mixfirst demo (enc2/dec3 mix by enc1's prediction from the batch
+    context, which must not outlive a forward)."""
     (tmp_path / 'reliability_killer.py').write_text(_KILLER)
     config = _tiny_config(
         tmp_path, demo_data, max_iters=6, switch=3,
@@ -121,6 +125,10 @@ def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tm
         custom_hooks=[dict(type='NonFiniteLossGuardHook'), dict(type='RNGStateHook'),
                       dict(type='SelfKillHook')],
         randomness=dict(seed=0, deterministic=True), log_level='WARNING')
+    cfg = Config.fromfile(config, import_custom_modules=False)  # the killer imports at run time
+    for plugin in cfg.model.backbone.plugins[1:]:
+        plugin.cfg.mixture_source = later_mixture_source
+    cfg.dump(config)
     full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
     proc = _run(['tools/train.py', config, '--work-dir', full], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -136,5 +144,8 @@ def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tm
     resumed = load_checkpoint_file(osp.join(killed, 'iter_6.pth'))['state_dict']
     assert reference.keys() == resumed.keys()
     assert any('hubs' in key for key in reference)
+    classifiers = {key.split('degradation_classifier')[0] for key in reference
+                   if 'degradation_classifier' in key}
+    assert len(classifiers) == (3 if later_mixture_source == 'own' else 1)  # the variant ran
     for key, value in reference.items():
         assert torch.equal(resumed[key], value), key
