@@ -5,6 +5,7 @@ from .drrn import DRRN
 from .en_decoder import EnDecoder
 from .fdrnet import FDRNet
 from .idn import IDN
+from .idr_released import IDRReleased
 from .residual_cnn import ResidualCNN
 from .restormer import Restormer
 from .sft_context_encoder import SFTContextEncoderAE
@@ -12,6 +13,6 @@ from .unet import UNetGenerator
 from .vdsr import VDSR
 
 __all__ = [
-    'BackboneTrunk', 'ContextEncoderAE', 'DRRN', 'EnDecoder', 'FDRNet', 'IDN', 'ResidualCNN',
-    'Restormer', 'SFTContextEncoderAE', 'UNetGenerator', 'VDSR'
+    'BackboneTrunk', 'ContextEncoderAE', 'DRRN', 'EnDecoder', 'FDRNet', 'IDN', 'IDRReleased',
+    'ResidualCNN', 'Restormer', 'SFTContextEncoderAE', 'UNetGenerator', 'VDSR'
 ]
