@@ -50,3 +50,18 @@ def test_wrong_draws_are_refused():
     draws = make_draws(1, 3, model.num_mix + 1, 4, 4)
     with pytest.raises(ValueError, match='gumbel'):
         sample_fast(model, torch.zeros(1, 3, 4, 4), draws)
+
+
+def test_samplers_agree_in_train_mode_and_restore_it():
+    # issue 22: with dropout 0.5 in train mode the naive sampler used to drop units
+    # while the fast one (which reads the weights) could not; both now sample as in eval
+    model = _model(2).train()
+    model.u_blocks[0].eval()                      # a mixed mode must come back as it was
+    modes = [m.training for m in model.modules()]
+    cond = torch.rand(2, 3, 6, 7, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    draws = make_draws(2, 3, model.num_mix, 6, 7, torch.Generator().manual_seed(2))
+    torch.manual_seed(3)
+    naive = sample_naive(model, cond, draws)
+    assert [m.training for m in model.modules()] == modes
+    assert torch.equal(sample_fast(model, cond, draws), naive)
+    assert [m.training for m in model.modules()] == modes

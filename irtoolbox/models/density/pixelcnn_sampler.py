@@ -31,6 +31,7 @@ products as in the network's convolutions, taken in another order, so the
 parameters agree to float32 rounding and the sampled 8-bit images are equal
 (a different image would need a continuous draw within ~1e-6 of a bin edge).
 """
+import functools
 import math
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -61,6 +62,23 @@ def _check(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str, torc
             raise ValueError(f'draws[{key!r}] must have shape {shape}, got {got}')
 
 
+def _in_eval_mode(sampler: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Both samplers draw from the model without dropout (the fast one reads the
+    weights and has no dropout to apply, so the naive one must not either): eval
+    mode inside, the caller's mode of every submodule restored after."""
+    @functools.wraps(sampler)
+    def wrapped(model: ConditionalPixelCNN, *args, **kwargs) -> torch.Tensor:
+        modes = [(m, m.training) for m in model.modules()]
+        model.eval()
+        try:
+            return sampler(model, *args, **kwargs)
+        finally:
+            for m, mode in modes:
+                m.train(mode)
+    return wrapped
+
+
+@_in_eval_mode
 @torch.no_grad()
 def sample_naive(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str, torch.Tensor],
                  num_bins: Optional[int] = 256,
@@ -68,7 +86,8 @@ def sample_naive(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str
     """One full network pass per pixel. cond: N x C_c x H x W clean image in [-1, 1].
 
     Returns: N x C x H x W degraded sample in [-1, 1] (8-bit levels unless
-    ``num_bins`` is None). The model should be in eval mode (no dropout).
+    ``num_bins`` is None). Runs in eval mode (no dropout) whatever the model's
+    mode, which is restored after.
     """
     _check(model, cond, draws)
     n, _, h, w = cond.shape
@@ -189,13 +208,15 @@ class _SumNode:
         return torch.addmm(self.bias, g, self.weight)
 
 
+@_in_eval_mode
 @torch.no_grad()
 def sample_fast(model: ConditionalPixelCNN, cond: torch.Tensor, draws: Dict[str, torch.Tensor],
                 num_bins: Optional[int] = 256,
                 progress: Optional[Callable[[int], None]] = None) -> torch.Tensor:
     """Wavefront generation with per-layer ring buffers (module docstring).
 
-    Same arguments and result as :func:`sample_naive`, for the same draws.
+    Same arguments and result as :func:`sample_naive`, for the same draws (eval
+    mode too, the caller's mode restored after).
     """
     _check(model, cond, draws)
     n, _, h, w = cond.shape
