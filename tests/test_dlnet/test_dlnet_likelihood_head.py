@@ -39,10 +39,11 @@ def tiny_head(num_steps, in_channels=4, dtype=torch.float32, seed=0):
     return head.to(dtype)
 
 
-def masked_fidelity(x, y, masks):
-    """Sum over images of (masked squared error / observed entries) / 2 / N,
-    written out here from the released code's description."""
-    terms = [((x[i] - y[i]) ** 2 * masks[i]).sum() / (masks[i].sum() * x.shape[1])
+def masked_fidelity(x, y, masks, per_pixel=1):
+    """Sum over images of (masked squared error / observed pixels) / 2 / N,
+    written out here from the released code's description (its mask is
+    N x H x W x 1); ``per_pixel=C`` counts entries instead."""
+    terms = [((x[i] - y[i]) ** 2 * masks[i]).sum() / (masks[i].sum() * per_pixel)
              for i in range(x.shape[0])]
     return torch.stack(terms).sum() / 2 / x.shape[0]
 
@@ -273,3 +274,25 @@ def test_naive_likelihood_loss_is_lambda_times_the_fidelity():
     masks = torch.stack([torch.as_tensor(p['mask'], dtype=torch.float32)[None] for p in params])
     loss = LikelihoodLoss(loss_weight=1e3)(pred, lq, [sample_with(p, (8, 8)) for p in params])
     torch.testing.assert_close(loss, 1e3 * masked_fidelity(pred, lq, masks))
+
+
+def test_fidelity_divides_by_observed_pixels_by_hand_count():
+    """Issue 22: a 1 x 3 x 2 x 2 image with one pixel in the hole, residual 1 on
+    every entry: 3 observed pixels x 3 channels = 9 squared residuals of 1;
+    released: 9 / 3 pixels / 2 = 1.5; the 'entries' option: 9 / 9 / 2 = 0.5."""
+    from irtoolbox.models.heads.observation_model import ObservationModel
+    mask = np.ones((2, 2), np.uint8)
+    mask[0, 1] = 0
+    params = dict(name='BoxMask', level=None, side=1, shift=[0, 0], mask=mask)
+    y = torch.zeros(1, 3, 2, 2)
+    x = torch.ones(1, 3, 2, 2)
+    x[0, :, 0, 1] = 7.0                                  # in the hole: ignored
+    samples = [sample_with(params, (2, 2))]
+    assert float(ObservationModel(samples, y).fidelity(x)) == 1.5
+    assert float(ObservationModel(samples, y, 'entries').fidelity(x)) == 0.5
+    assert float(LikelihoodHead(output_layer=dict(in_channels=3, out_channels=3),
+                                normalize='entries').observation(y, samples).fidelity(x)) == 0.5
+    # no mask (SISR-like W = identity): 12 squared residuals over 4 pixels / 2 = 1.5
+    plain = dict(name='GaussianNoise', level=None, sigma=0.0)
+    ones = torch.ones(1, 3, 2, 2)
+    assert float(ObservationModel([sample_with(plain, (2, 2))], y).fidelity(ones)) == 1.5

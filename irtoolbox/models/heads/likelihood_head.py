@@ -7,9 +7,10 @@ Adam on the fidelity of Eq. 4,
 
     L(z) = sum_i ||(W_i h(z_i))↓t - y_i||^2 / (2 sigma_i^2) / N,
 
-each image's term divided by its number of observed entries (the released
-code; see :mod:`.observation_model`, which builds W, t, sigma per sample from
-its recorded degradation). With g_k = dL/dz at z_{k-1} (Eq. 5):
+each image's term divided by its number of observed pixels (the released
+code; ``normalize='entries'`` divides by pixels x channels instead; see
+:mod:`.observation_model`, which builds W, t, sigma per sample from its
+recorded degradation). With g_k = dL/dz at z_{k-1} (Eq. 5):
 
     m_k = b1 m_{k-1} + (1 - b1) g_k,     v_k = b2 v_{k-1} + (1 - b2) g_k^2,
     m^_k = m_k / (1 - b1^k),             v^_k = v_k / (1 - b2^k),
@@ -87,6 +88,9 @@ class LikelihoodHead(BaseModule):
             is independent of the others'; chunks keep a step's tensors in the
             CPU caches: ``docs/benchmarks.md``). None, and on other devices:
             the whole batch at once. Default: 4.
+        normalize: each image's fidelity divided by its observed ``'pixels'``
+            (the released code) or ``'entries'`` (pixels x channels).
+            Default: ``'pixels'``.
         init_cfg: mmengine initialisation config. Default: None.
     """
 
@@ -95,8 +99,10 @@ class LikelihoodHead(BaseModule):
     def __init__(self, output_layer: dict, num_steps: int = 5, step_size: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), v_floor: float = 1e-16,
                  paste_observed: bool = False, on_missing: str = 'plain',
-                 chunk_size: Optional[int] = 4, init_cfg: Optional[dict] = None) -> None:
+                 chunk_size: Optional[int] = 4, normalize: str = 'pixels',
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.normalize = normalize
         if int(num_steps) < 1:
             raise ValueError(f'LikelihoodHead: num_steps (K) must be >= 1, got {num_steps}')
         if on_missing not in ('plain', 'error'):
@@ -125,7 +131,7 @@ class LikelihoodHead(BaseModule):
                     data_samples: Optional[Sequence[Any]]) -> Optional[ObservationModel]:
         """The batch's W (None when the samples carry no recorded degradation)."""
         if inputs is not None and data_samples and all(has_degradation(s) for s in data_samples):
-            return ObservationModel(data_samples, inputs)
+            return ObservationModel(data_samples, inputs, self.normalize)
         if self.num_steps > 1:
             if self.on_missing == 'error':
                 raise ValueError('LikelihoodHead: the batch has no recorded degradation_params '

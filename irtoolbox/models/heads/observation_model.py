@@ -18,11 +18,17 @@ degradation the input went through. Per operator of the recorded chain:
 Any other operator (JPEG, a mask before a blur) has no linear model and is
 rejected with an error naming it.
 
-The fidelity of sample i (released code, "normalised per image"):
+The fidelity of sample i:
 
-    L_i = w_i * sum_observed (W h(z) - y)^2 / (number of observed entries) / 2,
+    L_i = w_i * sum_observed (W h(z) - y)^2 / count_i / 2,
 
-summed over the batch and divided by the batch size. The masks and linear
+summed over the batch and divided by the batch size. ``count_i`` is, with
+``normalize='pixels'`` (default, the released code
+yiwenguo/Deep-Likelihood-Network: its mask is N x H x W x 1), the number of
+observed *pixels*; with ``normalize='entries'`` (this toolbox's earlier
+reading), observed pixels x channels, C times smaller a term. Adam on z is
+blind to a constant factor except at its ``1e-16`` floor on v-hat, so the two
+differ there (a few hundred z entries per batch of 4 at init). The masks and linear
 operators act on the model's normalised images: every W here has rows that
 sum to 1 (mask rows, a normalised blur kernel, bicubic weights), so it
 commutes with ``(x - mean) / std`` on the observed entries.
@@ -131,6 +137,9 @@ class SampleObservation:
         return mask
 
 
+NORMALIZE = ('pixels', 'entries')
+
+
 class ObservationModel:
     """The per-sample degradation model of a batch and its fidelity term.
 
@@ -138,9 +147,18 @@ class ObservationModel:
         data_samples: the batch's samples, each with ``degradation_params``
             in its metainfo (and ``input_shape``, set by the preprocessor).
         inputs: ``N x C x H x W`` normalised, padded degraded batch (y).
+        normalize: divide each image's squared residual by its observed
+            ``'pixels'`` (the released code) or observed ``'entries'``
+            (pixels x channels). Default: ``'pixels'``.
     """
 
-    def __init__(self, data_samples: Sequence[Any], inputs: torch.Tensor) -> None:
+    def __init__(self, data_samples: Sequence[Any], inputs: torch.Tensor,
+                 normalize: str = 'pixels') -> None:
+        if normalize not in NORMALIZE:
+            raise ValueError(f'DL-Net likelihood: normalize must be one of {NORMALIZE}, '
+                             f'got {normalize!r}')
+        # entries per observed pixel in the count
+        self.per_pixel = inputs.shape[1] if normalize == 'entries' else 1
         if len(data_samples) != inputs.shape[0]:
             raise ValueError(f'DL-Net likelihood: {len(data_samples)} data samples for a batch '
                              f'of {inputs.shape[0]} inputs')
@@ -162,7 +180,7 @@ class ObservationModel:
             # then costs a few batched element-wise ops per step.
             self.masks = torch.cat([o.mask(self.in_hw, inputs.dtype, inputs.device)
                                     for o in self.observations])
-            self.counts = self.masks.sum(dim=(1, 2, 3)).clamp(min=1) * inputs.shape[1]
+            self.counts = self.masks.sum(dim=(1, 2, 3)).clamp(min=1) * self.per_pixel
             # dL/dx = w_i M (x - y) / (count_i N): the per-pixel factor, once per batch.
             self.grad_weight = self.masks * (
                 self.noise_weight / (self.counts * self.batch_size)).view(-1, 1, 1, 1)
@@ -206,9 +224,9 @@ class ObservationModel:
                     raise ValueError(f'DL-Net likelihood: W h(z) of sample {i} has shape '
                                      f'{tuple(wx.shape)}, its input {tuple(self.y[i:i + 1].shape)}')
                 if observed is None:
-                    terms.append(sq.mean())
+                    terms.append(sq.sum() / (sq.shape[-2] * sq.shape[-1] * self.per_pixel))
                 else:
-                    count = observed.sum().clamp(min=1) * sq.shape[1]
+                    count = observed.sum().clamp(min=1) * self.per_pixel
                     terms.append((sq * observed).sum() / count)
             per_image = torch.stack(terms)
         return (per_image * self.noise_weight).sum() / (2 * self.batch_size)

@@ -6,7 +6,7 @@
 
 on the prediction, W, t, sigma of each sample built from its recorded
 degradation (:class:`irtoolbox.models.heads.ObservationModel`, each image's
-term normalised by its number of observed entries). lambda is ``loss_weight``
+term normalised by its number of observed pixels, as released). lambda is ``loss_weight``
 (the paper tries 1e2 .. 1e5).
 """
 from typing import Any, Optional, Sequence
