@@ -33,6 +33,8 @@ setup(
     install_requires=read_requirements('requirements/runtime.txt'),
     # tiff: streamed (memory-mapped) TIFF in tools/infer.py and restore_image
     extras_require={'tests': read_requirements('requirements/tests.txt'),
-                    'tiff': read_requirements('requirements/tiff.txt')},
+                    'tiff': read_requirements('requirements/tiff.txt'),
+                    # vis_backends=[dict(type='TensorboardVisBackend')] (docs/config.md)
+                    'tensorboard': ['tensorboard']},
     license='Apache-2.0',
 )

@@ -47,9 +47,10 @@ class InferencePath(nn.Module):
         return self._restorer.forward_tensor(inputs)
 
 
-def default_shape(model_cfg: dict) -> Tuple[int, int, int]:
-    """``(in_channels of the backbone config or 3, 256, 256)``."""
-    channels = model_cfg.get('backbone', {}).get('in_channels', 3)
+def default_shape(backbone: nn.Module) -> Tuple[int, int, int]:
+    """``(C, 256, 256)``, C the input channels of the backbone's first convolution."""
+    first_conv = next((m for m in backbone.modules() if isinstance(m, nn.Conv2d)), None)
+    channels = first_conv.in_channels if first_conv is not None else 3
     return int(channels), DEFAULT_SIDE, DEFAULT_SIDE
 
 
@@ -57,17 +58,18 @@ def build_inference_path(model: nn.Module) -> InferencePath:
     """Check that ``model`` is a restorer whose forward needs only the image."""
     from irtoolbox.models.restorers.restorer import Restorer
     if not isinstance(model, Restorer):
-        raise TypeError(f'get_flops.py: the model is a {type(model).__name__}, not a Restorer: '
+        raise TypeError(f'the model is a {type(model).__name__}, not a Restorer: '
                         'only restorers (backbone -> [neck] -> [head]) are counted')
-    for role in ('backbone', 'head'):
-        part = getattr(model, role)
-        if part is not None and getattr(part, 'needs_data_samples', False):
-            raise TypeError(f'get_flops.py: the {role} {type(part).__name__} reads each '
-                            'sample\'s recorded degradation, which a shape alone does not give; '
-                            f'count the rest with --cfg-options model.{role}=None'
-                            if role == 'head' else
-                            f'get_flops.py: the backbone {type(part).__name__} reads each '
-                            "sample's recorded degradation; it cannot be counted from a shape")
+    backbone, head = model.backbone, model.head
+    if getattr(backbone, 'needs_data_samples', False):
+        raise TypeError(f"the backbone {type(backbone).__name__} reads each sample's recorded "
+                        'degradation; it cannot be counted from a shape alone')
+    # K = 1 of a likelihood head is the plain h(g(y)): it reads no sample
+    if getattr(head, 'needs_data_samples', False) and getattr(head, 'num_steps', None) != 1:
+        raise TypeError(f'the head {type(head).__name__} refines with each sample\'s recorded '
+                        'degradation, which a shape alone does not give; count g + h with '
+                        '--cfg-options model.head.num_steps=1 (each further step adds about '
+                        'one pass of h and of its transpose)')
     return InferencePath(model).eval()
 
 
@@ -112,7 +114,7 @@ def count(config: str, shape: Optional[Sequence[int]] = None,
     from irtoolbox.apis.inference import init_model
     cfg = load_config(config, cfg_options, work_dir=None)
     path = build_inference_path(init_model(cfg))
-    shape = check_shape(shape or default_shape(cfg.model), path._restorer.size_divisor)
+    shape = check_shape(shape or default_shape(path.backbone), path._restorer.size_divisor)
     analyzer = analyse(path, shape)
     with torch.no_grad():
         macs = int(analyzer.total())
@@ -125,7 +127,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Parameters and multiply-adds of a model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--shape', type=int, nargs=3, metavar=('C', 'H', 'W'),
-                        help='input shape (default: backbone in_channels or 3, 256, 256)')
+                        help="input shape (default: the backbone's first conv's input "
+                             'channels, 256, 256)')
     parser.add_argument('--max-depth', type=int, default=3,
                         help='module depth of the per-module table (default 3)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
