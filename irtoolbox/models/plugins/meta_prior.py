@@ -18,8 +18,8 @@ Restoration" (CVPR 2023) and its supplement (Sec. 1, 3, 4; Tables 1-3):
   values from the tokens (LayerNorm, linear), multi-head;
 - the **pseudo-clean feature** ``x' = x + proj(h_p)`` (1x1 conv).
 
-**Ingredient reformulation** (``ingredient=True``, the released code's second
-stage): the stacked hubs ``M`` (TN x C_d) are decomposed by SVD, ``M = U S V^T``
+**Ingredient reformulation** (``ingredient=True``, our reading of the paper's
+second stage; the released network is ``backbones/idr_released.py``): the stacked hubs ``M`` (TN x C_d) are decomposed by SVD, ``M = U S V^T``
 (r = min(TN, C_d) directions); a learnable 1x1 mixer maps the TN rows of U to
 N token rows (initialised to the mean over types), and each sample re-weights
 the singular values by its predicted ingredient weights ``a = 2 sigmoid(..)``
