@@ -19,10 +19,11 @@ Restoration" (CVPR 2023) and its supplement (Sec. 1, 3, 4; Tables 1-3):
 - the **pseudo-clean feature** ``x' = x + proj(h_p)`` (1x1 conv).
 
 **Ingredient reformulation** (``ingredient=True``, our reading of the paper's
-second stage; the released network is ``backbones/idr_released.py``): the stacked hubs ``M`` (TN x C_d) are decomposed by SVD, ``M = U S V^T``
-(r = min(TN, C_d) directions); a learnable 1x1 mixer maps the TN rows of U to
-N token rows (initialised to the mean over types), and each sample re-weights
-the singular values by its predicted ingredient weights ``a = 2 sigmoid(..)``
+second stage; the released network is ``backbones/idr_released.py``): the
+stacked hubs ``M`` (TN x C_d) are decomposed by SVD, ``M = U S V^T`` (r =
+min(TN, C_d) directions); a learnable 1x1 mixer maps the TN rows of U to N
+token rows (initialised to the mean over types), and each sample re-weights the
+singular values by its predicted ingredient weights ``a = 2 sigmoid(..)``
 (1 at initialisation): ``P = (W_u U) diag(S * a) V^T``. By default the SVD is
 taken of the detached hubs (``svd_grad=False``: its backward is ill-conditioned
 where singular values come close), so stage 2 then trains the mixer and the
