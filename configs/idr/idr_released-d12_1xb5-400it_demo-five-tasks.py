@@ -35,3 +35,6 @@ optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, begin=0, T_max=max_iters,
                         eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=200))
+# Stage 1 runs one physics route per batch and no layer reads the attentions' unused
+# temperature / qkv tensors, so DDP must allow parameters without gradients.
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
