@@ -2,5 +2,5 @@
 # (Table VI); a test-time option of the head. Test with
 #   python tools/test.py THIS CHECKPOINT
 # (the Autoencoder (Joint) row: the same with model.head.num_steps=1).
-_base_ = ['./dlnet_contextencoder-k5_1xb100-300k_celeba64-inpaint.py']
+_base_ = ['./dlnet_contextencoder-k5_1xb100-500k_celeba64-inpaint.py']
 model = dict(head=dict(paste_observed=True))

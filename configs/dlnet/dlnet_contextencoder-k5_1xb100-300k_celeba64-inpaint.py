@@ -1,6 +1,0 @@
-# DL-Net (K = 5, gamma = 1e-3), fine-tuned from Autoencoder (Joint) as in the
-# paper (Tables II/IV): train contextencoder_joint_1xb100-300k_celeba64-inpaint.py first, then
-#   python tools/train.py THIS --cfg-options \
-#       load_from=work_dirs/contextencoder_joint_1xb100-300k_celeba64-inpaint/iter_300000.pth
-_base_ = ['./contextencoder_joint_1xb100-300k_celeba64-inpaint.py']
-model = dict(head=dict(num_steps=5, step_size=1e-3))

@@ -1,0 +1,6 @@
+# DL-Net (K = 5, gamma = 1e-2), fine-tuned from Autoencoder (Joint) as in the
+# paper (Tables III/V): train contextencoder_joint_1xb100-500k_celeba64-interp.py first.
+_base_ = ['./contextencoder_joint_1xb100-500k_celeba64-interp.py']
+model = dict(head=dict(num_steps=5, step_size=1e-2))
+# starts from the previous model's last checkpoint (train that config first)
+load_from = 'work_dirs/contextencoder_joint_1xb100-500k_celeba64-interp/iter_500000.pth'

@@ -1,6 +1,0 @@
-# Autoencoder+SFT combined with DL-Net (K = 5, gamma = 1e-3; Table IX),
-# fine-tuned from Autoencoder+SFT as DL-Net is from Autoencoder (Joint):
-#   python tools/train.py THIS --cfg-options \
-#       load_from=work_dirs/contextencoder-sft_joint_1xb100-300k_celeba64-inpaint/iter_300000.pth
-_base_ = ['./contextencoder-sft_joint_1xb100-300k_celeba64-inpaint.py']
-model = dict(head=dict(num_steps=5, step_size=1e-3))
