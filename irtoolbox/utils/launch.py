@@ -40,7 +40,30 @@ def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str])
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    check_vis_backends(cfg)
     return cfg
+
+
+# backend type -> (module it imports, what to install); optional extras of irtoolbox
+_OPTIONAL_VIS_BACKENDS = {
+    'TensorboardVisBackend': ('tensorboard', 'pip install -e .[tensorboard]'),
+    'WandbVisBackend': ('wandb', 'pip install wandb'),
+}
+
+
+def check_vis_backends(cfg: Config) -> None:
+    """Refuse a logging backend whose package is missing, before anything is built.
+
+    mmengine would only fail at the first logged scalar, with a traceback.
+    """
+    import importlib.util
+    backends = (cfg.get('visualizer') or {}).get('vis_backends') or []
+    for backend in backends:
+        name = str(backend.get('type', '')).split('.')[-1]  # 'mmengine.X' names X too
+        module, install = _OPTIONAL_VIS_BACKENDS.get(name, (None, None))
+        if module is not None and importlib.util.find_spec(module) is None:
+            raise ImportError(f'vis_backends asks for {name}, which needs the '
+                              f'{module!r} package: {install}')
 
 
 def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
@@ -107,7 +130,8 @@ def one_line_errors(tool: str) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         raise
-    except (FileNotFoundError, KeyError, TypeError, ValueError, RuntimeError, OSError) as err:
+    except (FileNotFoundError, KeyError, TypeError, ValueError, RuntimeError, OSError,
+            ImportError) as err:
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         print(f'{tool}: error: {type(err).__name__}: {message}\n'
               f'(set {DEBUG_ENV}=1 for the full traceback)', file=sys.stderr)
