@@ -108,6 +108,9 @@ class FDRNet(BaseModule):
         ca_reduction: reduction of every channel attention. Default: 16.
         fusion_kernel_size: kernel of the fusion convolution. Default: 3.
         global_residual: add the input image to the output. Default: True.
+        phase_residual: how phases are joined: ``'dual'``
+            (``x_{k+1} = x_k + y_k + y_{k-1}``, the module docstring) or
+            ``'plain'`` (``x_{k+1} = x_k + y_k``). Default: ``'dual'``.
         act_cfg: activation of the ResBlocks. Default: ``dict(type='ReLU')``.
         plugins: ``[dict(cfg=module cfg, position='input')]``, modules run on the
             image before the head convolution. Default: ``None``.
@@ -120,9 +123,13 @@ class FDRNet(BaseModule):
                  num_replacement_blocks: int = 5, use_aux: bool = True, num_aux_blocks: int = 1,
                  ca_reduction: int = 16, fusion_kernel_size: int = 3,
                  global_residual: bool = True, act_cfg: Optional[dict] = None,
-                 plugins: Optional[Sequence[dict]] = None,
+                 plugins: Optional[Sequence[dict]] = None, phase_residual: str = 'dual',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if phase_residual not in ('dual', 'plain'):
+            raise ValueError(f"FDRNet: phase_residual must be 'dual' or 'plain', "
+                             f'got {phase_residual!r}')
+        self.phase_residual = phase_residual
         if num_phases < 1:
             raise ValueError(f'FDRNet: num_phases must be >= 1, got {num_phases}')
         if global_residual and in_channels != out_channels:
@@ -149,7 +156,7 @@ class FDRNet(BaseModule):
         for phase in self.phases:
             y = phase(x)
             x = x + y if previous is None else x + y + previous
-            previous = y
+            previous = y if self.phase_residual == 'dual' else None
             outputs.append(x)
         return outputs
 

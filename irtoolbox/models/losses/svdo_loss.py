@@ -18,10 +18,13 @@ The loss reads the features the restorer taps (``loss_inputs = ('taps',)``,
 tap name ``tap``, default ``'fd'``: every FD-layer output in FDR-Net's
 configs). Choices where the paper is silent (configurable): the value is the
 mean over the images of a batch and the **sum** over the tapped layers (as
-ABD-Net adds one term per regularised layer); ``normalize=True`` divides the
-Gram matrix by ``HW`` (off by default: Eq. 5 has no normalisation).
+ABD-Net adds one term per regularised layer); ``normalize=True`` (or ``'hw'``)
+divides the Gram matrix by ``HW`` (off by default: Eq. 5 has no
+normalisation); ``normalize='trace'`` divides it by its mean eigenvalue
+``trace / C`` (per layer and image, not differentiated through: a
+scale-free spread, so deep layers with large features do not dominate).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -29,13 +32,15 @@ from mmengine.model import BaseModule
 from irtoolbox.registry import MODELS
 
 
-def svdo(features: torch.Tensor, squared: bool = True, normalize: bool = False) -> torch.Tensor:
+def svdo(features: torch.Tensor, squared: bool = True,
+         normalize: Union[bool, str] = False) -> torch.Tensor:
     """Per-image ``(lambda_max - lambda_min)(F F^T)`` (squared by default).
 
     Args:
         features: ``N x C x H x W`` features (any range).
         squared: square the difference, as Eq. (5) writes it. Default: True.
-        normalize: divide ``F F^T`` by ``H * W``. Default: False.
+        normalize: False (Eq. 5), True or ``'hw'`` (``F F^T / (H W)``) or
+            ``'trace'`` (``F F^T`` over its detached mean eigenvalue). Default: False.
 
     Returns:
         ``N`` values in the dtype of ``features`` (computed in float64).
@@ -44,8 +49,13 @@ def svdo(features: torch.Tensor, squared: bool = True, normalize: bool = False) 
         raise ValueError(f'svdo: expects N x C x H x W features, got {tuple(features.shape)}')
     flat = features.flatten(2).double()
     gram = flat @ flat.transpose(1, 2)
-    if normalize:
+    if normalize == 'trace':
+        mean_eig = gram.diagonal(dim1=1, dim2=2).mean(1).detach().clamp_min(1e-30)
+        gram = gram / mean_eig.view(-1, 1, 1)
+    elif normalize in (True, 'hw'):
         gram = gram / flat.shape[-1]
+    elif normalize is not False:
+        raise ValueError(f"svdo: normalize must be False, True, 'hw' or 'trace', got {normalize!r}")
     eigenvalues = torch.linalg.eigvalsh(gram)  # ascending
     spread = eigenvalues[:, -1] - eigenvalues[:, 0]
     return (spread ** 2 if squared else spread).to(features.dtype)
@@ -59,7 +69,7 @@ class SVDOLoss(BaseModule):
         tap: name of the restorer's ``feature_taps`` entry to read. Default: ``'fd'``.
         loss_weight: beta of Eq. (8). Default: 1e-5.
         squared: square the eigenvalue spread (Eq. 5). Default: True.
-        normalize: divide the Gram matrix by ``HW``. Default: False.
+        normalize: False, True / ``'hw'`` or ``'trace'`` (:func:`svdo`). Default: False.
         init_cfg: mmengine initialisation config (the loss has no weights).
             Default: ``None``.
     """
@@ -67,12 +77,15 @@ class SVDOLoss(BaseModule):
     loss_inputs = ('taps',)
 
     def __init__(self, tap: str = 'fd', loss_weight: float = 1e-5, squared: bool = True,
-                 normalize: bool = False, init_cfg: Optional[dict] = None) -> None:
+                 normalize: Union[bool, str] = False, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.tap = tap
         self.loss_weight = loss_weight
         self.squared = bool(squared)
-        self.normalize = bool(normalize)
+        if normalize not in (False, True, 'hw', 'trace'):
+            raise ValueError(f"SVDOLoss: normalize must be False, True, 'hw' or 'trace', "
+                             f'got {normalize!r}')
+        self.normalize = normalize
 
     def forward(self, taps: Dict[str, List[torch.Tensor]]) -> torch.Tensor:
         """taps: ``{name: [N x C x H x W features, ...]}`` from the restorer.
