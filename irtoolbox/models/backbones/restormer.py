@@ -167,6 +167,11 @@ class Restormer(BaseModule):
             ``dict(type='ChannelLayerNorm')`` (with bias, the published one).
         plugins: ``[dict(cfg=module config, position=one of PLUGIN_POSITIONS)]``.
             Default: ``None``.
+        dual_pixel: the published dual-pixel defocus model (``dual_pixel_task``
+            of swz30/Restormer): a 1x1 ``skip_conv`` (C -> 2C) from the patch
+            embedding's features is added to the refinement output before the
+            output conv, and the image is not added back (6 channels in, 3
+            out). Default: False.
         init_cfg: mmengine initialisation config. Default: ``None`` (PyTorch's
             default initialisation, as Restormer).
     """
@@ -177,14 +182,14 @@ class Restormer(BaseModule):
                  num_blocks: Sequence[int] = (4, 6, 6, 8), num_refinement_blocks: int = 4,
                  heads: Sequence[int] = (1, 2, 4, 8), expansion: float = 2.66,
                  bias: bool = False, norm_cfg: Optional[dict] = None,
-                 plugins: Optional[Sequence[dict]] = None,
+                 plugins: Optional[Sequence[dict]] = None, dual_pixel: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(num_blocks) != 4 or len(heads) != 4:
             raise ValueError(f'Restormer: num_blocks and heads need 4 entries (levels 1..4), '
                              f'got {list(num_blocks)} and {list(heads)}')
         self.out_channels = out_channels
-        self.residual = in_channels == out_channels
+        self.residual = in_channels == out_channels and not dual_pixel
         norm_cfg = norm_cfg or dict(type='ChannelLayerNorm')
 
         def stage(channels: int, level: int, count: int) -> nn.Sequential:
@@ -192,17 +197,20 @@ class Restormer(BaseModule):
                                                   norm_cfg) for _ in range(count)])
 
         c = [dim, dim * 2, dim * 4, dim * 8]
-        self.patch_embed = nn.Conv2d(in_channels, dim, 3, padding=1, bias=bias)
+        # The published network's patch embedding and resampling convs have no
+        # bias whatever `bias` says (OverlapPatchEmbed, Downsample, Upsample).
+        self.patch_embed = nn.Conv2d(in_channels, dim, 3, padding=1, bias=False)
         self.encoders = nn.ModuleList(stage(c[k], k, num_blocks[k]) for k in range(3))
-        self.downs = nn.ModuleList(_resample(c[k], True, bias) for k in range(3))
+        self.downs = nn.ModuleList(_resample(c[k], True, False) for k in range(3))
         self.latent = stage(c[3], 3, num_blocks[3])
-        self.ups = nn.ModuleList(_resample(c[k + 1], False, bias) for k in range(3))
+        self.ups = nn.ModuleList(_resample(c[k + 1], False, False) for k in range(3))
         # Levels 2 and 3 reduce cat(skip, up) from 2 c_k to c_k; level 1 keeps 2C.
         self.reduce_chan = nn.ModuleList(
             [nn.Identity()] + [nn.Conv2d(c[k] * 2, c[k], 1, bias=bias) for k in (1, 2)])
         self.decoders = nn.ModuleList(
             [stage(c[1], 0, num_blocks[0])] + [stage(c[k], k, num_blocks[k]) for k in (1, 2)])
         self.refinement = stage(c[1], 0, num_refinement_blocks)
+        self.skip_conv = nn.Conv2d(c[0], c[1], 1, bias=bias) if dual_pixel else None
         self.output = nn.Conv2d(c[1], out_channels, 3, padding=1, bias=bias)
         self.plugins = self._build_plugins(plugins, {
             'enc1': c[0], 'enc2': c[1], 'enc3': c[2], 'latent': c[3],
@@ -250,7 +258,7 @@ class Restormer(BaseModule):
             raise ValueError(f'Restormer: input must be N x C x H x W with H and W multiples of '
                              f'{self.size_divisor}, got {tuple(x.shape)}; pad it (the data '
                              'preprocessor of a Restorer does)')
-        feat = self.patch_embed(x)
+        feat = embedded = self.patch_embed(x)
         skips = []
         for k in range(3):
             feat = self._plug(f'enc{k + 1}', self.encoders[k](feat))
@@ -261,5 +269,7 @@ class Restormer(BaseModule):
             feat = torch.cat([self.ups[k](feat), skips[k]], dim=1)
             feat = self._plug(f'dec{k + 1}', self.decoders[k](self.reduce_chan[k](feat)))
         feat = self._plug('refinement', self.refinement(feat))
+        if self.skip_conv is not None:  # dual-pixel: features, not the image, skip over
+            feat = feat + self.skip_conv(embedded)
         out = self.output(feat)
         return out + x if self.residual else out

@@ -1,0 +1,16 @@
+# The published Restormer (Zamir et al., CVPR 2022; swz30/Restormer `restormer_arch.py`) at the
+# released size: dim 48, blocks [4, 6, 6, 8], heads [1, 2, 4, 8], 4 refinement blocks, GDFN
+# expansion 2.66, bias-free convolutions, WithBias LayerNorm (26,126,644 parameters). Task files
+# change the LayerNorm, the channels and `dual_pixel`. Test protocol of the released test scripts:
+# reflect-pad bottom/right to a multiple of 8, run, crop back, clip to [0, 1] (the Restorer's
+# data preprocessor pads with pad_mode='reflect' and crops the output back).
+model = dict(
+    type='Restorer',
+    backbone=dict(type='Restormer', in_channels=3, out_channels=3, dim=48,
+                  num_blocks=(4, 6, 6, 8), num_refinement_blocks=4, heads=(1, 2, 4, 8),
+                  expansion=2.66, bias=False, norm_cfg=dict(type='ChannelLayerNorm', bias=True),
+                  dual_pixel=False),
+    losses=dict(l1=dict(type='L1Loss')),
+    data_preprocessor=dict(type='RestorationDataPreprocessor', pad_size_divisor=8,
+                           pad_mode='reflect'),
+)
