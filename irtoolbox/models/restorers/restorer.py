@@ -41,6 +41,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 
 from irtoolbox.models.part_protocol import part_attribute
+from irtoolbox.models.restorers.self_ensemble import check_self_ensemble_parts, self_ensemble
 from irtoolbox.models.restorers.test_time_norm import batch_statistics_norm
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
@@ -100,6 +101,8 @@ class Restorer(BaseModel):
             batch's own statistics (per image at batch size 1), as pix2pix
             evaluates, leaving the running statistics untouched
             (``test_time_norm.py``).
+            ``self_ensemble=True`` averages the x8 flips and rotations
+            (``self_ensemble.py``).
         feature_taps: ``{tap name: module-name pattern}``; the outputs of the
             matching submodules reach the losses as ``taps[name]``. Default
             ``None`` (no taps).
@@ -128,6 +131,8 @@ class Restorer(BaseModel):
         self.test_cfg = test_cfg or {}
         for name, loss in self.losses.items():
             check_loss_inputs(name, loss)
+        if self.test_cfg.get('self_ensemble', False):
+            check_self_ensemble_parts([self.backbone, self.neck, self.head])
         self.feature_taps = dict(feature_taps or {})
         self._tapped: Optional[Dict[str, List[torch.Tensor]]] = None
         self.scale = int(part_attribute(self.backbone, 'scale'))
@@ -230,7 +235,13 @@ class Restorer(BaseModel):
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List]) -> List:
         """The data samples with ``pred_img`` (C x H x W in [0, 1]) set."""
         with self.test_time_norm():
-            pred = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
+            if self.test_cfg.get('self_ensemble', False):  # padded per view: self_ensemble.py
+                pred = self_ensemble(lambda x: self.forward_tensor(x, data_samples),
+                                     self.crop_to_input(inputs, data_samples, scaled=False),
+                                     self.data_preprocessor.pad, self.scale)
+            else:
+                pred = self.crop_to_input(self.forward_tensor(inputs, data_samples),
+                                          data_samples)
         pred = self.data_preprocessor.denormalize(pred).clamp(0, 1)
         data_samples = self.to_data_samples(pred, data_samples)
         if self.test_cfg.get('keep_input', False):
