@@ -94,3 +94,27 @@ def test_wrong_depth_names_key(tmp_path, capsys):
     assert load_tool().main([src, str(tmp_path / 'o.pth'), '--config', config]) == 1
     assert 'is missing from the converted weights' in capsys.readouterr().err
     assert not (tmp_path / 'o.pth').exists()
+
+
+def test_published_shapes_load_into_paper_config(tmp_path):
+    """Zeros of the released ngf/ndf 64 shapes (published_keys.txt) convert and load strictly
+    into the InfoAccum pix2pix UNet-8 config (meta device: names and shapes only)."""
+    from irtoolbox.utils.model_conversion import convert_part
+    tensors, current = {}, None
+    with open(osp.join(REF, 'published_keys.txt')) as f:
+        for line in f:
+            if line.startswith('## '):
+                current = '(G)' if '(G)' in line else '(D)'
+                tensors[current] = {}
+            elif current and '\t' in line:
+                key, shape = line.rstrip('\n').split('\t')
+                tensors[current][key] = torch.zeros(
+                    [int(s) for s in shape.strip('()').split(',') if s.strip()])
+    torch.save(tensors['(G)'], tmp_path / 'G.pth')
+    torch.save(tensors['(D)'], tmp_path / 'D.pth')
+    config = osp.join(REPO, 'configs', 'infoaccum', 'pix2pix_unet8-vanilla_1xb1-140k_rain800.py')
+    model = build_model_from_config(config, device='meta')
+    tool = load_tool()
+    g = convert_part(str(tmp_path / 'G.pth'), model, 'backbone', tool.unet_rules)
+    d = convert_part(str(tmp_path / 'D.pth'), model, 'discriminator', tool.DISCRIMINATOR_RULES)
+    assert len(g) == 82 and len(d) == 22
