@@ -28,8 +28,7 @@ def main() -> None:
     with one_line_errors('test.py'):
         import os.path as osp
 
-        from mmengine.runner import Runner
-
+        from irtoolbox.engine.runner import StrictLoadRunner
         from irtoolbox.utils.checkpoint import install_safe_checkpointing
 
         # explicit, before any load: resume/load_from/init_cfg go through the allowlist
@@ -43,7 +42,7 @@ def main() -> None:
             cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
                 dict(type='SaveRestoredImagesHook', out_dir=args.out_dir)]
         setup_launcher(cfg, args.launcher, args.local_rank)
-        runner = Runner.from_cfg(cfg)
+        runner = StrictLoadRunner.from_cfg(cfg)  # strict load_from/resume
         runner.test()
         finish_distributed()
 

@@ -44,8 +44,7 @@ def apply_training_flags(cfg: Config, args: argparse.Namespace) -> None:
 def main() -> None:
     args = parse_args()
     with one_line_errors('train.py'):
-        from mmengine.runner import Runner
-
+        from irtoolbox.engine.runner import StrictLoadRunner
         from irtoolbox.utils.checkpoint import install_safe_checkpointing
 
         # explicit, before any load: resume/load_from/init_cfg go through the allowlist
@@ -53,7 +52,7 @@ def main() -> None:
         cfg = load_config(args.config, args.cfg_options, args.work_dir)
         apply_training_flags(cfg, args)
         setup_launcher(cfg, args.launcher, args.local_rank)
-        runner = Runner.from_cfg(cfg)
+        runner = StrictLoadRunner.from_cfg(cfg)  # strict load_from/resume
         runner.train()
         finish_distributed()
 

@@ -30,10 +30,14 @@ from irtoolbox.apis.image_streams import (
     open_source,
     release_all,
 )
-from irtoolbox.apis.tiling import kept_part, pad_to_divisor, tile_grid
+from irtoolbox.apis.tiling import kept_part, model_input, tile_grid
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
-from irtoolbox.utils.checkpoint import load_checkpoint_file, safe_checkpointing
+from irtoolbox.utils.checkpoint import (
+    load_checkpoint_file,
+    load_weights_checked,
+    safe_checkpointing,
+)
 from irtoolbox.utils.image_conventions import check_channel_order
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
@@ -56,24 +60,6 @@ def _load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[
     return config
 
 
-def _state_dict(checkpoint: dict, path: str) -> dict:
-    if not isinstance(checkpoint, dict):
-        raise TypeError(f'Checkpoint {path!r} holds a {type(checkpoint).__name__}, '
-                        'expected a dict')
-    state = checkpoint.get('state_dict', checkpoint)
-    # Checkpoints saved from a DDP-wrapped model carry a 'module.' prefix.
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-
-
-def _load_weights(model: torch.nn.Module, path: str, unsafe_load: bool) -> None:
-    state = _state_dict(load_checkpoint_file(path, map_location='cpu', unsafe=unsafe_load), path)
-    result = model.load_state_dict(state, strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        raise KeyError(f'Checkpoint {path!r} does not fit the model of the config: '
-                       f'missing {result.missing_keys[:5]}, '
-                       f'unexpected {result.unexpected_keys[:5]} (first 5 of each)')
-
-
 def init_model(config: Union[str, os.PathLike, Config],
                checkpoint: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
@@ -89,6 +75,10 @@ def init_model(config: Union[str, os.PathLike, Config],
         cfg_options: ``{dotted.key: value}`` overrides merged into the config.
         unsafe_load: load the checkpoint with full pickle (trusted files only).
 
+    Raises:
+        CheckpointMismatchError: the checkpoint does not fit the model (unless
+            the config, or ``cfg_options``, sets ``load_from_strict=False``).
+
     Returns:
         The model (a ``Restorer``) in eval mode, with the config as ``model.cfg``.
     """
@@ -98,8 +88,10 @@ def init_model(config: Union[str, os.PathLike, Config],
     # safe loading installed explicitly: any mmengine load while building is safe too
     with safe_checkpointing(unsafe=unsafe_load):
         model = MODELS.build(cfg.model)
-        if checkpoint is not None:
-            _load_weights(model, str(checkpoint), unsafe_load)
+        if checkpoint is not None:  # the tools' one rule; load_from_strict=False: partial
+            path = str(checkpoint)
+            load_weights_checked(model, load_checkpoint_file(path, unsafe=unsafe_load), path,
+                                 strict=bool(cfg.get('load_from_strict', True)))
     model.cfg = cfg
     return model.to(device).eval()
 
@@ -265,7 +257,7 @@ def _restore_whole(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     x = torch.from_numpy(_tile_to_float(src.array, src_order, to_color)).permute(2, 0, 1)[None]
     x = x.to(_model_device(model))
     height, width = x.shape[-2:]
-    result = model.forward_tensor(pre.pad(pre.normalize(x)))
+    result = model.forward_tensor(model_input(pre, x))
     del x
     result = pre.denormalize(result[..., :height * scale, :width * scale]).cpu()
     block = _float_to_int(result, output.dtype, output.channel_order)
@@ -282,9 +274,7 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     pre = model.data_preprocessor
     scale = int(part_attribute(model, 'scale'))
     divisor = int(getattr(pre, 'pad_size_divisor', part_attribute(model, 'size_divisor')))
-    pad_mode = getattr(pre, 'pad_mode', 'reflect')
     device = _model_device(model)
-    mean, std = pre.mean.cpu(), pre.std.cpu()
     height, width = src.array.shape[:2]
     grid = tile_grid(height, width, tile, overlap, divisor)
     show = height * width >= PROGRESS_MIN_PIXELS if progress is None else progress
@@ -296,8 +286,8 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
             for t in row:
                 block = _tile_to_float(src.array[t.top:t.bottom, t.left:t.right], src_order,
                                        to_color)
-                x = torch.from_numpy(block).permute(2, 0, 1)[None].sub_(mean).div_(std)
-                patch = pad_to_divisor(x.to(device), divisor, pad_mode)
+                x = torch.from_numpy(block).permute(2, 0, 1)[None]
+                patch = model_input(pre, x.to(device))
                 result = kept_part(pre.denormalize(model.forward_tensor(patch)), t, scale)
                 kept = _float_to_int(result.cpu(), output.dtype, output.channel_order)
                 del block, x, patch, result  # this tile's floats, before the next tile

@@ -127,6 +127,14 @@ def _warn_unsafe(path: str) -> None:
     print_log(message, logger='current', level=40)  # logging.ERROR: loud on purpose
 
 
+class CheckpointReadError(RuntimeError):
+    """A checkpoint file that torch cannot read (truncated, corrupt, not a checkpoint)."""
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint whose weights do not fit the model it is loaded into."""
+
+
 def load_checkpoint_file(path: str, map_location: MapLocation = 'cpu',
                          unsafe: bool = False) -> Any:
     """Load a local checkpoint with ``weights_only=True`` and our allowlist.
@@ -134,6 +142,8 @@ def load_checkpoint_file(path: str, map_location: MapLocation = 'cpu',
     Raises:
         FileNotFoundError: ``path`` is not a file.
         UnsafeCheckpointError: the file names globals outside the allowlist.
+        CheckpointReadError: torch cannot read the file (truncated or corrupt);
+            the message names the file and its size.
     """
     path = osp.expanduser(str(path))
     if not osp.isfile(path):
@@ -149,17 +159,24 @@ def load_checkpoint_file(path: str, map_location: MapLocation = 'cpu',
     except Exception as error:
         if 'weights_only' in str(error) or 'Unsupported global' in str(error):
             raise _refusal(path, error) from None
-        raise
+        # torch names neither the file nor the cause ('[Errno 22] Invalid argument',
+        # 'failed finding central directory') for a truncated or corrupt file
+        raise CheckpointReadError(
+            f'cannot read checkpoint {path} ({osp.getsize(path)} bytes): '
+            f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""} '
+            '(truncated or corrupt file?)') from error
 
 
 
 def sub_state_dict(checkpoint: Any, prefixes: Sequence[str], source: str) -> dict:
     """One part's weights from a checkpoint: the entries of its ``state_dict`` (or of
     the checkpoint itself, a bare state dict) under the first of ``prefixes`` that
-    occurs, with the prefix removed; the whole state dict when none occurs.
+    occurs, with the prefix removed.
 
-    ``source`` (a path or a name) goes into the error for a checkpoint that is
-    not a dict.
+    The one rule when no prefix occurs: a KeyError naming ``source``, the
+    prefixes tried and the first keys found. A caller that accepts a bare state
+    dict of the part says so by ending ``prefixes`` with ``''`` (which every key
+    has). A checkpoint that is not a dict is a ValueError naming ``source``.
     """
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else checkpoint
     if not isinstance(state, dict):
@@ -168,7 +185,8 @@ def sub_state_dict(checkpoint: Any, prefixes: Sequence[str], source: str) -> dic
         if any(key.startswith(prefix) for key in state):
             return {key[len(prefix):]: value for key, value in state.items()
                     if key.startswith(prefix)}
-    return state
+    raise KeyError(f'{source}: no weights under any of the prefixes {list(prefixes)}; '
+                   f'first keys: {sorted(state)[:5]}')
 
 # ----------------------------------------------------------------- installing
 # Installing replaces the loaders of these CheckpointLoader prefixes (through
@@ -311,6 +329,85 @@ def safe_checkpointing(unsafe: bool = False) -> Iterator[None]:
     finally:
         if installed_here:
             uninstall_safe_checkpointing()
+
+
+# -------------------------------------------------------------------- fitting
+#: keys of each kind named in a mismatch message (the rest are counted)
+MISMATCH_KEYS_SHOWN = 5
+#: ``revise_keys`` of mmengine's loaders: checkpoints of DDP-wrapped models
+DDP_PREFIX = 'module.'
+
+
+def _shape(value: Any) -> Optional[tuple]:
+    return tuple(value.shape) if hasattr(value, 'shape') else None
+
+
+def state_dict_mismatch(model: torch.nn.Module, state: Dict[str, Any]) -> Dict[str, list]:
+    """How ``state`` fails to fit ``model``: ``missing`` and ``unexpected`` keys and
+    ``mis_shaped`` ``(key, checkpoint shape, model shape)`` triples (all empty: fits)."""
+    own = model.state_dict()
+    mis_shaped = [(key, _shape(state[key]), _shape(value)) for key, value in own.items()
+                  if key in state and _shape(state[key]) != _shape(value)]
+    return dict(missing=[key for key in own if key not in state],
+                unexpected=[key for key in state if key not in own],
+                mis_shaped=mis_shaped)
+
+
+def _describe_mismatch(mismatch: Dict[str, list]) -> str:
+    parts = []
+    for kind, entries in mismatch.items():
+        if not entries:
+            continue
+        shown = [f'{e[0]} (checkpoint {e[1]}, model {e[2]})' if kind == 'mis_shaped' else e
+                 for e in entries[:MISMATCH_KEYS_SHOWN]]
+        more = f' and {len(entries) - MISMATCH_KEYS_SHOWN} more' \
+            if len(entries) > MISMATCH_KEYS_SHOWN else ''
+        parts.append(f'{len(entries)} {kind.replace("_", "-")}: {", ".join(shown)}{more}')
+    return '; '.join(parts)
+
+
+def checkpoint_state_dict(checkpoint: Any, source: str) -> Dict[str, Any]:
+    """The model weights of a loaded checkpoint (its ``state_dict``, or the checkpoint
+    itself when it is a bare state dict), without the DDP ``module.`` prefix."""
+    if not isinstance(checkpoint, dict):
+        raise CheckpointMismatchError(f'checkpoint {source} holds a '
+                                      f'{type(checkpoint).__name__}, expected a dict')
+    state = checkpoint.get('state_dict', checkpoint)
+    return {key[len(DDP_PREFIX):] if key.startswith(DDP_PREFIX) else key: value
+            for key, value in state.items()}
+
+
+def load_weights_checked(model: torch.nn.Module, checkpoint: Any, source: str,
+                         strict: bool = True) -> Dict[str, list]:
+    """Load a checkpoint's weights into ``model`` by the one rule of every tool.
+
+    ``tools/test.py``, ``tools/infer.py``, ``--resume``, ``load_from`` (through
+    ``irtoolbox.engine.runner.Runner``) and ``irtoolbox.apis.init_model`` all load
+    with it. Strict (the default): a checkpoint with missing, unexpected or
+    mis-shaped keys stops with one :class:`CheckpointMismatchError` naming the
+    checkpoint, the model class and the first :data:`MISMATCH_KEYS_SHOWN` keys of
+    each kind (shapes printed) before any weight changes. ``strict=False`` (the
+    config key ``load_from_strict=False``) loads the entries that fit and logs a
+    warning naming what it skipped.
+
+    Returns:
+        The mismatch (see :func:`state_dict_mismatch`); empty lists when all fit.
+    """
+    state = checkpoint_state_dict(checkpoint, source)
+    mismatch = state_dict_mismatch(model, state)
+    if any(mismatch.values()):
+        what = f'checkpoint {source} does not fit {type(model).__name__}: ' \
+               f'{_describe_mismatch(mismatch)}'
+        if strict:
+            raise CheckpointMismatchError(
+                f'{what}. Is it a checkpoint of this config? To load only the keys that '
+                'fit, pass --cfg-options load_from_strict=False')
+        print_log(f'partial load (load_from_strict=False): {what}; these were skipped',
+                  logger='current', level=30)  # logging.WARNING
+        skipped = {key for key, _, _ in mismatch['mis_shaped']}
+        state = {key: value for key, value in state.items() if key not in skipped}
+    model.load_state_dict(state, strict=False)
+    return mismatch
 
 
 # --------------------------------------------------------------------- saving

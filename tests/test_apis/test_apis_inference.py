@@ -69,7 +69,8 @@ def test_init_model_loads_checkpoint_weights(tmp_path):
 
 def test_init_model_rejects_a_checkpoint_of_another_model(tmp_path):
     config, checkpoint, _ = _write_model(tmp_path)
-    with pytest.raises(KeyError, match='does not fit'):
+    from irtoolbox.utils.checkpoint import CheckpointMismatchError
+    with pytest.raises(CheckpointMismatchError, match='does not fit'):
         init_model(config, checkpoint, cfg_options={'model.backbone.num_blocks': 3})
 
 
