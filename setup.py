@@ -35,6 +35,8 @@ setup(
     extras_require={'tests': read_requirements('requirements/tests.txt'),
                     'tiff': read_requirements('requirements/tiff.txt'),
                     # vis_backends=[dict(type='TensorboardVisBackend')] (docs/config.md)
-                    'tensorboard': ['tensorboard']},
+                    'tensorboard': ['tensorboard'],
+                    # tools/deployment/pytorch2onnx.py (docs/inference.md)
+                    'onnx': ['onnx', 'onnxruntime']},
     license='Apache-2.0',
 )
