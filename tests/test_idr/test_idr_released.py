@@ -6,16 +6,18 @@ for stage 2, its outputs, losses and per-level intermediates (FACTS.md 4).
 Each run converts the released keys, loads them strictly and must match to
 1e-5; the parameter counts at dims 30 and 24 are the released ones.
 """
+import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 
-from irtoolbox.models.backbones.idr_released import IDRReleased, convert_released_state_dict
+from irtoolbox.models.backbones.idr_released import IDRReleased
 from irtoolbox.models.losses import LevelTypeCELoss, ReleasedSAMLoss
 from irtoolbox.models.restorers.all_in_one_restorer import BatchContext
 
-REF = Path(__file__).resolve().parents[2].parent / 'shared' / 'reference' / 'idr_released'
+REPO = Path(__file__).resolve().parents[2]
+REF = REPO.parent / 'shared' / 'reference' / 'idr_released'
 RUNS = [('stage1_denoise_25', 0), ('stage1_derain', 1), ('stage1_dehaze', 2),
         ('stage1_deblur', 3), ('stage1_delowlight', 4), ('stage2', None)]
 TOL = 1e-5
@@ -23,11 +25,20 @@ TOL = 1e-5
 pytestmark = pytest.mark.skipif(not REF.is_dir(), reason='needs ../shared/reference')
 
 
+def converted_state_dict():
+    """The oracle's released state dict renamed by tools/model_converters/idr_released.py."""
+    from irtoolbox.utils.model_conversion import map_keys
+    spec = importlib.util.spec_from_file_location(
+        'idr_released_converter', REPO / 'tools' / 'model_converters' / 'idr_released.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return map_keys(torch.load(REF / 'state_dict.pt'), tool.idr_released_rules())
+
+
 @pytest.fixture(scope='module')
 def released():
     net = IDRReleased(dim=8).eval()
-    net.load_state_dict(convert_released_state_dict(torch.load(REF / 'state_dict.pt')),
-                        strict=True)
+    net.load_state_dict(converted_state_dict(), strict=True)
     return net, torch.load(REF / 'inputs.pt')
 
 

@@ -46,19 +46,17 @@ facts below come from ``../shared/reference/idr_released/FACTS.md`` (sections
 Task ids (the hub row and the classifier class): denoise 0, derain 1, dehaze
 2, deblur 3, low light 4, the released ``de_dict`` and the toolbox's task
 indices alike. The stage and the labels come as ``forward`` arguments or, when
-those are ``None``, from the restorer's batch context (any Restorer).
+those are ``None``, from the :class:`AllInOneRestorer`'s batch context.
 Parameters: 12,262,448 at dim 30 (the training yml), 7,887,130 at dim 24 (the
 released ``inference.py``).
 """
 import math
-import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from irtoolbox.models.batch_context import optional_batch_context
 from irtoolbox.models.layers.channel_layer_norm import build_channel_norm
 from irtoolbox.registry import MODELS
 
@@ -334,7 +332,7 @@ class IDRReleased(Restormer):
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    context_reads = ('task_idx', 'stage')
+    reads_batch_context = True
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, dim: int = 30,
                  num_blocks: Sequence[int] = (2, 3, 3, 4), num_refinement_blocks: int = 2,
@@ -346,6 +344,7 @@ class IDRReleased(Restormer):
                          num_blocks=num_blocks, num_refinement_blocks=num_refinement_blocks,
                          heads=heads, expansion=expansion, bias=False, init_cfg=init_cfg)
         self.num_types, self.antialias = num_types, antialias
+        self.batch_context = None
         self.hub = nn.Parameter(torch.zeros(num_types, num_tokens, dim * 8))
         self.mixer = IngredientMixer(num_types, num_tokens)
         self.prior_blocks = nn.ModuleList(
@@ -364,7 +363,7 @@ class IDRReleased(Restormer):
     def resolve_stage(self, stage: Optional[int],
                       task_idx: Optional[torch.Tensor]) -> Optional[int]:
         """The stage-1 type id (the first sample's, as released) or ``None`` (stage 2)."""
-        context = optional_batch_context()
+        context = self.batch_context
         if stage is None:
             stage = context.stage if context is not None else 2
             task_idx = context.task_idx if context is not None else None
@@ -413,36 +412,3 @@ class IDRReleased(Restormer):
         out = self.output(self.refinement(feat))
         return out + x if self.residual else out
 
-
-# Released key prefix -> ours (regex, replacement), applied in order (FACTS appendix A).
-RELEASED_KEY_RULES = (
-    (r'^degra_key$', 'hub'),
-    (r'^patch_embed\.proj\.', 'patch_embed.'),
-    (r'^encoder_level(\d)\.', lambda m: f'encoders.{int(m[1]) - 1}.'),
-    (r'^down(\d)_\d\.body\.', lambda m: f'downs.{int(m[1]) - 1}.'),
-    (r'^up(\d)_\d\.body\.', lambda m: f'ups.{int(m[1]) - 2}.'),
-    (r'^reduce_chan_level(\d)\.', lambda m: f'reduce_chan.{int(m[1]) - 1}.'),
-    (r'^decoder_level(\d)\.', lambda m: f'decoders.{int(m[1]) - 1}.'),
-    (r'^kdp_level(\d)\.', lambda m: f'prior_blocks.{int(m[1]) - 1}.'),
-    (r'^dmixer\.', 'mixer.'),
-    (r'\.(norm\d)\.body\.', r'.\1.'),  # WithBias_LayerNorm.body -> ChannelLayerNorm
-)
-
-
-def released_key(key: str) -> str:
-    """Our name of a released ``IDR_restormer`` state-dict key (unchanged if no rule applies)."""
-    for pattern, replacement in RELEASED_KEY_RULES:
-        key = re.sub(pattern, replacement, key)
-    return key
-
-
-def convert_released_state_dict(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """Rename a released state dict to :class:`IDRReleased`'s keys; duplicates are an error."""
-    converted: Dict[str, torch.Tensor] = {}
-    for key, value in state.items():
-        new = released_key(key)
-        if new in converted:
-            raise KeyError(f'convert_released_state_dict: {key!r} and another key both map '
-                           f'to {new!r}')
-        converted[new] = value
-    return converted
