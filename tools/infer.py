@@ -1,7 +1,10 @@
 """Restore your own images with a trained model.
 
     python tools/infer.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 512] [--tile-overlap 32]
-                          [--device cpu|cuda] [--unsafe-load] [--ext png]
+                          [--device cpu|cuda] [--unsafe-load] [--ext png] [--right RIGHT]
+
+``--right`` (dual-pixel models such as Restormer's): INPUT is the left view,
+RIGHT the right view, stacked as 6 channels [left RGB, right RGB].
 
 INPUT is an image file, a folder (its images, not recursive) or a glob
 pattern (quote it: 'photos/**/*.jpg'). OUTPUT is a file when INPUT is one
@@ -24,6 +27,7 @@ import sys
 from typing import Dict, List, Optional
 
 import cv2
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -63,7 +67,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--unsafe-load', action='store_true',
                         help='load the checkpoint with full pickle (trusted files only)')
     parser.add_argument('--ext', default='png', help='output format in folder mode (png)')
+    parser.add_argument('--right', default=None,
+                        help='dual-pixel models: the right view; INPUT (one file) is the left '
+                             'view; the model sees 6 channels [left RGB, right RGB]')
     return parser.parse_args(argv)
+
+
+def dual_pixel_input(left: str, right: str) -> 'np.ndarray':
+    """``H x W x 6`` RGB [left, right] in the stored integer type (16-bit PNGs stay 16-bit),
+    as swz30/Restormer's dual-pixel test script stacks the two views."""
+    from irtoolbox.datasets.image_io import load_image
+    views = [load_image(p, channel_order='rgb', to_float32=False) for p in (left, right)]
+    if views[0].shape != views[1].shape or views[0].dtype != views[1].dtype:
+        raise InferError(f'--right: {right!r} is {views[1].shape} {views[1].dtype}, the left '
+                         f'view is {views[0].shape} {views[0].dtype}')
+    return np.concatenate(views, axis=2)
 
 
 def collect_inputs(pattern: str) -> List[str]:
@@ -123,10 +141,15 @@ def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Nam
     for src, dst in tqdm(plan.items(), desc='restoring', unit='img'):
         streamed = is_streamed_path(dst)  # written tile by tile by restore_image
         try:
-            result = restore_image(model, src, tile=args.tile, tile_overlap=args.tile_overlap,
-                                   channel_order='bgr', out=dst if streamed else None,
+            pair = args.right is not None  # a 6-channel array in RGB order: result in RGB
+            result = restore_image(model, dual_pixel_input(src, args.right) if pair else src,
+                                   tile=args.tile, tile_overlap=args.tile_overlap,
+                                   channel_order='rgb' if pair else 'bgr',
+                                   out=dst if streamed else None,
                                    out_dtype=None if dst.lower().endswith(DEPTH16_EXTS)
                                    else 'uint8')
+            if pair:
+                result = np.ascontiguousarray(result[..., ::-1])  # RGB -> BGR for cv2.imwrite
         except DATA_ERRORS as err:
             tqdm.write(f'error: {_message(err)}', file=sys.stderr)
             failed += 1
@@ -147,6 +170,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         inputs = collect_inputs(args.input)
         plan = plan_outputs(inputs, args.output, osp.isfile(args.input), args.ext)
+        if args.right is not None and (len(plan) != 1 or any(
+                is_streamed_path(path) for item in plan.items() for path in item)):
+            raise InferError('--right takes one left-view image file and a non-streamed '
+                             f'output; got {len(plan)} input(s)')
         if args.tile is not None and args.tile <= args.tile_overlap:
             raise InferError(f'--tile ({args.tile}) must be larger than --tile-overlap '
                              f'({args.tile_overlap})')
