@@ -2,6 +2,7 @@
 import math
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim.scheduler import CosineRestartLR
@@ -10,6 +11,7 @@ from irtoolbox.registry import MODELS
 
 CONFIG = Path(__file__).resolve().parents[2] / 'configs' / 'idr' / \
     'idr_released-d30_1xb7-480k_five-task.py'
+CONFIG_D24 = CONFIG.with_name('idr_released-d24_1xb7-480k_five-task.py')
 
 
 def released_lr(it: int, scale: int) -> float:
@@ -44,11 +46,12 @@ def test_schedule_is_the_released_one_but_at_restarts():
     assert off == [92, 180, 352]
 
 
-def test_model_is_the_released_network_at_dim_30():
-    cfg = Config.fromfile(str(CONFIG))
+@pytest.mark.parametrize('config,params', [(CONFIG, 12_262_448), (CONFIG_D24, 7_887_130)])
+def test_model_is_the_released_network(config, params):
+    cfg = Config.fromfile(str(config))
     assert cfg.stage_switch_iter == 551 * 400 and cfg.model.losses.cls.until_iter == 220400
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
-    assert sum(p.numel() for p in model.backbone.parameters()) == 12_262_448
+    assert sum(p.numel() for p in model.backbone.parameters()) == params
     entries = cfg.train_dataloader.dataset.tasks
     assert [t['index'] for t in entries] == [0, 0, 0, 1, 2, 4, 3]
