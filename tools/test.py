@@ -7,6 +7,8 @@ import argparse
 
 from irtoolbox.utils.launch import (
     add_common_args,
+    check_output_folder,
+    check_restores_images,
     finish_distributed,
     load_config,
     one_line_errors,
@@ -39,6 +41,8 @@ def main() -> None:
         cfg.load_from = args.checkpoint
         cfg.resume = False
         if args.out_dir:
+            check_output_folder(args.out_dir, '--out-dir')
+            check_restores_images(cfg, 'tools/test.py --out-dir')
             cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
                 dict(type='SaveRestoredImagesHook', out_dir=args.out_dir)]
         setup_launcher(cfg, args.launcher, args.local_rank)

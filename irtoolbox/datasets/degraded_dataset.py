@@ -15,8 +15,9 @@ fixed test set: for every level and copy ``c`` the inner dataset is built
 with that degradation and ``seed = seed + c``, so each test image has
 ``copies`` degradations per level, each a pure function of (seed, image
 index) - the same in every run, as if saved. Every sample's metainfo gets
-``test_level = label`` for the metrics' ``group_by``. Samples are ordered by
-level, then copy, then image. ``dataset`` may also be a list of dataset
+``test_level = label`` for the metrics' ``group_by`` (and, with ``copies > 1``,
+``degradation_copy = c``, so saved outputs of one image get distinct names).
+Samples are ordered by level, then copy, then image. ``dataset`` may also be a list of dataset
 configs (e.g. Set5, Set14, BSD100), labelled ``'<name>/<level>'`` with
 ``dataset_names``; ``level_overrides`` is merged into every level's operator
 config (e.g. ``dict(scale=3)``, so a x3 config changes one key).
@@ -28,6 +29,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from torch.utils.data import Dataset
 
 from irtoolbox.registry import DATASETS
+
+#: metainfo key of the copy index of a fixed test set with ``copies > 1``
+COPY_KEY = 'degradation_copy'
 
 Index = Union[int, Tuple[int, int]]
 
@@ -81,6 +85,7 @@ class DegradedDataset(Dataset):
             raise ValueError(f'DegradedDataset: copies must be >= 1, got {copies}')
         self.label_key = label_key
         self.labels: List[Optional[str]] = []
+        self.copy_indices: List[Optional[int]] = []
         self.datasets = []
         inner_cfgs = [dataset] if isinstance(dataset, dict) else list(dataset)
         names = [''] * len(inner_cfgs) if dataset_names is None else \
@@ -93,6 +98,7 @@ class DegradedDataset(Dataset):
                 raise ValueError('DegradedDataset: several datasets need levels (a test set)')
             self.datasets.append(DATASETS.build(with_degrade(inner_cfgs[0], degradation)))
             self.labels.append(None)
+            self.copy_indices.append(None)
         else:
             for name, inner_cfg in zip(names, inner_cfgs):
                 for label, level_degradation in levels.items():
@@ -102,6 +108,7 @@ class DegradedDataset(Dataset):
                         self.datasets.append(DATASETS.build(
                             with_degrade(inner_cfg, level_degradation, seed_offset=copy)))
                         self.labels.append(f'{name}{label}')
+                        self.copy_indices.append(copy if int(copies) > 1 else None)
         self.ends = []
         total = 0
         for inner in self.datasets:
@@ -126,4 +133,6 @@ class DegradedDataset(Dataset):
         start = self.ends[which - 1] if which else 0
         item = self.datasets[which][idx - start]
         item['data_samples'].set_metainfo({self.label_key: self.labels[which]})
+        if self.copy_indices[which] is not None:  # tells the copies of one image apart
+            item['data_samples'].set_metainfo({COPY_KEY: self.copy_indices[which]})
         return item

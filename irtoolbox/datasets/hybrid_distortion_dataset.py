@@ -41,8 +41,10 @@ class HybridDistortionDataset(SyntheticPairDataset):
         images = super().load_data_list()
         data_list = []
         for info in images:
-            for _ in range(self.samples_per_image):
+            for copy in range(self.samples_per_image):
                 entry = dict(info, sample_idx=len(data_list))
+                if self.samples_per_image > 1:  # names the saved outputs of one image apart
+                    entry['degradation_copy'] = copy
                 if self.test_mode:
                     entry['hybrid_levels'] = self.triples[len(data_list) % len(self.triples)]
                 data_list.append(entry)

@@ -37,11 +37,39 @@ def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str])
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if work_dir is not None:
+        check_output_folder(work_dir, '--work-dir')
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
     check_vis_backends(cfg)
     return cfg
+
+
+#: tool that serves models which restore no image (the degradation density model)
+DENSITY_TOOL = 'tools/analysis/sample_degradations.py'
+
+
+def check_restores_images(cfg: Config, what: str) -> None:
+    """Refuse, before anything is built, a model that produces no restored image.
+
+    Restorers have ``forward_tensor`` (degraded batch -> restored batch); the
+    degradation density model (PixelCNN) has none: it scores and samples
+    degradations, which :data:`DENSITY_TOOL` serves.
+    """
+    from irtoolbox.registry import MODELS
+    model_type = cfg.model.get('type')
+    model_cls = MODELS.get(model_type) if isinstance(model_type, str) else model_type
+    if model_cls is not None and not hasattr(model_cls, 'forward_tensor'):
+        raise ValueError(f'{what} needs a model that restores images; {model_cls.__name__} '
+                         f'produces none (it models degradations): use {DENSITY_TOOL} to '
+                         'draw its samples')
+
+
+def check_output_folder(path: Optional[str], flag: str) -> None:
+    """Refuse an output folder that exists as a file, before anything is built."""
+    if path is not None and osp.exists(path) and not osp.isdir(path):
+        raise NotADirectoryError(f'{flag} {path} is a file, not a folder: '
+                                 'choose a folder (it is created if missing)')
 
 
 # backend type -> (module it imports, what to install); optional extras of irtoolbox

@@ -29,7 +29,7 @@ from .crop import path_of
 DEFAULT_META_KEYS = ('img_path', 'gt_path', 'sample_idx', 'channel_order', 'ori_shape',
                      'img_ori_shape', 'gt_ori_shape', 'degradation_name', 'degradation_level',
                      'degradation_params', 'crop_bbox', 'flip', 'flip_direction', 'transpose',
-                     'degradation_bucket', 'degradation_levels')
+                     'degradation_bucket', 'degradation_levels', 'degradation_copy')
 
 
 def to_tensor(img: np.ndarray, key: str) -> torch.Tensor:

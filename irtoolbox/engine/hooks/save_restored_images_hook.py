@@ -1,9 +1,13 @@
 """Write every restored test image to a folder (``tools/test.py --out-dir``).
 
 After each test iteration, each rank writes the ``pred_img`` of its own samples
-to ``{out_dir}/{stem}.{ext}``, the stem being that of the sample's input
-(``img_path``, else ``gt_path``, else ``sample_idx``). Pixels are rounded to
-uint8 as the metrics round them (clip to [0, 1], x 255, round half to even),
+to ``{out_dir}/{name}.{ext}``: the stem of the sample's input (``img_path``,
+else ``gt_path``, else ``sample_idx``) followed by the labels that tell apart
+several degradations of one clean image (:data:`VARIANT_KEYS`: the task, the
+test level or bucket and the copy), e.g. ``astronaut_s=20_c3.png``. Each file
+is written under a temporary name and renamed, so none is ever half-written.
+Pixels are rounded to uint8 as the metrics round them (clip to [0, 1], x 255,
+round half to even),
 so PSNR computed on the written files equals the reported PSNR. The sample's
 ``channel_order`` is respected (cv2 writes BGR).
 
@@ -21,11 +25,32 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from irtoolbox.registry import HOOKS
+from irtoolbox.utils.checkpoint import atomic_write_bytes
 from irtoolbox.utils.image_conventions import check_channel_order, image_to_uint8_hwc
 
 from .visualization_hook import sample_stem
 
 EXTENSIONS = ('png', 'bmp', 'tif', 'tiff', 'jpg', 'jpeg', 'webp')
+
+
+#: metainfo keys (set by MultiTaskDataset, DegradedDataset, HybridDistortionDataset and
+#: the Degrade transform) that tell apart the samples made from one clean image, with
+#: the prefix of each in output names
+VARIANT_KEYS = (('task_name', ''), ('test_level', ''), ('degradation_bucket', ''),
+                ('degradation_copy', 'c'))
+
+
+def _safe_label(value: Any) -> str:
+    """A label as a file-name part: path separators and spaces become '-'."""
+    return ''.join(ch if ch.isalnum() or ch in '.-+=' else '-' for ch in str(value))
+
+
+def output_stem(metainfo: dict) -> str:
+    """The input's stem plus the sample's task, level and copy labels (those it has)."""
+    parts = [input_stem(metainfo)]
+    parts += [f'{prefix}{_safe_label(metainfo[key])}' for key, prefix in VARIANT_KEYS
+              if metainfo.get(key) is not None and _safe_label(metainfo[key]) not in parts]
+    return '_'.join(parts)
 
 
 def input_stem(metainfo: dict) -> str:
@@ -57,7 +82,7 @@ def to_bgr_for_cv2(img: np.ndarray, channel_order: str) -> np.ndarray:
 
 @HOOKS.register_module()
 class SaveRestoredImagesHook(Hook):
-    """Save each test sample's ``pred_img`` as ``{out_dir}/{input stem}.{ext}``.
+    """Save each test sample's ``pred_img`` as ``{out_dir}/{output_stem}.{ext}``.
 
     Args:
         out_dir: destination folder (created if missing; relative paths are
@@ -93,7 +118,7 @@ class SaveRestoredImagesHook(Hook):
             raise KeyError(f'SaveRestoredImagesHook needs pred_img; the sample of '
                            f'{input_stem(metainfo)!r} has {sorted(sample.keys())}')
         check_not_input_folder(self.out_dir, metainfo)
-        stem = input_stem(metainfo)
+        stem = output_stem(metainfo)
         path = osp.join(self.out_dir, f'{stem}.{self.ext}')
         source = metainfo.get('img_path', metainfo.get('sample_idx'))
         if path in self._written:
@@ -102,8 +127,9 @@ class SaveRestoredImagesHook(Hook):
                              'sets distinct file names or distinct out_dirs')
         image = image_to_uint8_hwc(sample.pred_img, 'pred_img', metainfo)
         image = to_bgr_for_cv2(image, metainfo.get('channel_order', 'rgb'))
-        os.makedirs(self.out_dir, exist_ok=True)
-        if not cv2.imwrite(path, image):
-            raise OSError(f'SaveRestoredImagesHook could not write {path}')
+        ok, encoded = cv2.imencode(f'.{self.ext}', image)
+        if not ok:
+            raise OSError(f'SaveRestoredImagesHook could not encode {path}')
+        atomic_write_bytes(path, lambda f: f.write(encoded.tobytes()))  # temp + rename
         self._written[path] = source
         return path
