@@ -30,7 +30,7 @@ from irtoolbox.apis.image_streams import (
     open_source,
     release_all,
 )
-from irtoolbox.apis.tiling import kept_part, pad_to_divisor, tile_grid
+from irtoolbox.apis.tiling import kept_part, model_input, tile_grid
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import (
@@ -257,7 +257,7 @@ def _restore_whole(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     x = torch.from_numpy(_tile_to_float(src.array, src_order, to_color)).permute(2, 0, 1)[None]
     x = x.to(_model_device(model))
     height, width = x.shape[-2:]
-    result = model.forward_tensor(pre.pad(pre.normalize(x)))
+    result = model.forward_tensor(model_input(pre, x))
     del x
     result = pre.denormalize(result[..., :height * scale, :width * scale]).cpu()
     block = _float_to_int(result, output.dtype, output.channel_order)
@@ -274,9 +274,7 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     pre = model.data_preprocessor
     scale = int(part_attribute(model, 'scale'))
     divisor = int(getattr(pre, 'pad_size_divisor', part_attribute(model, 'size_divisor')))
-    pad_mode = getattr(pre, 'pad_mode', 'reflect')
     device = _model_device(model)
-    mean, std = pre.mean.cpu(), pre.std.cpu()
     height, width = src.array.shape[:2]
     grid = tile_grid(height, width, tile, overlap, divisor)
     show = height * width >= PROGRESS_MIN_PIXELS if progress is None else progress
@@ -288,8 +286,8 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
             for t in row:
                 block = _tile_to_float(src.array[t.top:t.bottom, t.left:t.right], src_order,
                                        to_color)
-                x = torch.from_numpy(block).permute(2, 0, 1)[None].sub_(mean).div_(std)
-                patch = pad_to_divisor(x.to(device), divisor, pad_mode)
+                x = torch.from_numpy(block).permute(2, 0, 1)[None]
+                patch = model_input(pre, x.to(device))
                 result = kept_part(pre.denormalize(model.forward_tensor(patch)), t, scale)
                 kept = _float_to_int(result.cpu(), output.dtype, output.channel_order)
                 del block, x, patch, result  # this tile's floats, before the next tile

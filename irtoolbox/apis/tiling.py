@@ -115,6 +115,16 @@ def tile_grid(height: int, width: int, tile: int, overlap: int,
             for (top, bottom), (keep_top, keep_bottom) in zip(rows, _keep_ranges(rows))]
 
 
+def model_input(preprocessor: torch.nn.Module, x: Tensor) -> Tensor:
+    """``x`` (``N x C x H x W`` floats in [0, 1]) as the model's data preprocessor
+    hands a batch to the network: normalised, then padded to its size divisor.
+
+    The one path of whole-image and tiled inference (a tile is padded as the
+    whole image would be, by the preprocessor's own ``pad``).
+    """
+    return preprocessor.pad(preprocessor.normalize(x))
+
+
 def pad_to_divisor(x: Tensor, divisor: int, mode: str) -> Tensor:
     """Pad bottom/right to a multiple of ``divisor``, as the whole image would be."""
     height, width = x.shape[-2:]

@@ -16,12 +16,17 @@ attribute           default  meaning
 ``receptive_field`` None     side of the receptive field in input pixels, or
                              ``None`` when unknown; tiled inference uses it to
                              check that the overlap covers it
+``context_reads``   ()       the batch-context entries the part reads during
+                             its forward (``'inputs'``, ``'data_samples'``,
+                             ``'task_idx'``, ``'stage'``, ...;
+                             :mod:`irtoolbox.models.batch_context`); the
+                             restorer checks them at build time
 ==================  =======  ==================================================
 
 A part declares a fact as a plain attribute (or property) of the module; a
 part that declares nothing gets the defaults above.
 """
-from typing import Any, Optional, Protocol, runtime_checkable
+from typing import Any, Optional, Protocol, Tuple, runtime_checkable
 
 import torch.nn as nn
 
@@ -30,6 +35,7 @@ PART_ATTRIBUTES = {
     'size_divisor': 1,
     'out_channels': None,
     'receptive_field': None,
+    'context_reads': (),
 }
 
 
@@ -41,6 +47,7 @@ class RestorationPart(Protocol):
     size_divisor: int
     out_channels: Optional[int]
     receptive_field: Optional[int]
+    context_reads: Tuple[str, ...]
 
 
 def part_attribute(module: nn.Module, name: str) -> Any:

@@ -71,6 +71,14 @@ def _tap_logits(model):
     return logits
 
 
+def hub_weights(model, inputs, samples):
+    """Each MPL's hub weights (forward order), from the batch context of one forward."""
+    context = model.batch_context(inputs, samples)
+    with context.active():
+        model.network(inputs)
+    return context.read('hub_weights')
+
+
 def test_default_path_equals_the_forward_saved_before_the_option():
     """Same seed, batch and model as when the file was saved with the code of a7cd081
     (there bit-identical: torch.equal held for every entry; the tolerance only allows
@@ -121,20 +129,21 @@ def test_stage_2_mixes_enc2_and_dec3_by_enc1s_softmax():
         getattr(model, mode)()
         with torch.no_grad():
             # in evaluation the samples carry no labels: stage 2 as well
-            model.forward_tensor(inputs, samples if mode == 'train' else None)
+            weights = hub_weights(model, inputs, samples if mode == 'train' else None)
         assert set(logits) == {'enc1'}
         expected = torch.softmax(logits['enc1'], 1)
-        for mpl in _mpls(model):
-            torch.testing.assert_close(mpl.last_hub_weights, expected, rtol=0, atol=0)
+        assert len(weights) == len(_mpls(model))
+        for w in weights:
+            torch.testing.assert_close(w, expected, rtol=0, atol=0)
         assert not torch.allclose(expected, F.one_hot(torch.tensor(tasks), 5).float())
     # 'own': enc2 and dec3 mix by their own classifiers, which differ from enc1's
     own = _model()
     own_logits = _tap_logits(own)
     with torch.no_grad():
-        own.forward_tensor(inputs, samples)
-    for position, mpl in zip(POSITIONS[1:], _mpls(own)[1:]):
-        torch.testing.assert_close(mpl.last_hub_weights, torch.softmax(own_logits[position], 1))
-        assert not torch.allclose(mpl.last_hub_weights, torch.softmax(own_logits['enc1'], 1))
+        own_weights = hub_weights(own, inputs, samples)
+    for position, w in zip(POSITIONS[1:], own_weights[1:]):
+        torch.testing.assert_close(w, torch.softmax(own_logits[position], 1))
+        assert not torch.allclose(w, torch.softmax(own_logits['enc1'], 1))
     _set_iter(0)
 
 
@@ -153,15 +162,14 @@ def test_stage_1_labels_do_not_reach_what_mixes_in_stage_2():
             for name, it, batch in (('stage1', 0, samples), ('stage1_shifted', 0, other),
                                     ('stage2', SWITCH, samples)):
                 _set_iter(it)
-                model.forward_tensor(inputs, batch)
+                seen[name + '_weights'] = hub_weights(model, inputs, batch)
                 seen[name] = dict(logits)
         if sources == FIRST:
             assert set(seen['stage1']) == {'enc1'}
             assert torch.equal(seen['stage1']['enc1'], seen['stage1_shifted']['enc1'])
             assert torch.equal(seen['stage1']['enc1'], seen['stage2']['enc1'])
-            for mpl in _mpls(model)[1:]:
-                torch.testing.assert_close(mpl.last_hub_weights,
-                                           torch.softmax(seen['stage1_shifted']['enc1'], 1))
+            for w in seen['stage2_weights'][1:]:
+                torch.testing.assert_close(w, torch.softmax(seen['stage1_shifted']['enc1'], 1))
         else:
             assert torch.equal(seen['stage1']['enc1'], seen['stage1_shifted']['enc1'])
             assert not torch.allclose(seen['stage1']['enc2'], seen['stage1_shifted']['enc2'])

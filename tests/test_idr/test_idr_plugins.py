@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
 
+from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.models.losses.sdam_loss import target_at_scale
 from irtoolbox.models.plugins.meta_prior import MPL_PLACEMENTS
-from irtoolbox.models.restorers.all_in_one_restorer import BatchContext
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
@@ -93,6 +93,15 @@ def _mpl_modules(model):
     return [m for m in model.modules() if type(m).__name__ == 'MetaPriorLearning']
 
 
+def hub_weights(model, inputs, samples):
+    """The network's output and each MPL's hub weights (forward order), read from the
+    batch context of that forward."""
+    context = model.batch_context(inputs, samples)
+    with context.active():
+        out = model.network(inputs)
+    return out, context.read('hub_weights')
+
+
 def test_mixed_task_batch_gives_each_sample_its_own_hub():
     torch.manual_seed(1)
     model = _model('3E', switch=None)  # stage 1 for the whole training
@@ -100,10 +109,11 @@ def test_mixed_task_batch_gives_each_sample_its_own_hub():
     inputs, samples = _batch(model, tasks)
     model.train()
     with torch.no_grad():
-        mixed = model.forward_tensor(inputs, samples)
-        for mpl in _mpl_modules(model):
-            assert torch.equal(mpl.last_hub_weights, F.one_hot(torch.tensor(tasks), 5).float())
-            mpl_tokens = mpl.hub_tokens(mpl.last_hub_weights)
+        mixed, weights = hub_weights(model, inputs, samples)
+        assert len(weights) == len(_mpl_modules(model)) == 3
+        for mpl, w in zip(_mpl_modules(model), weights):
+            assert torch.equal(w, F.one_hot(torch.tensor(tasks), 5).float())
+            mpl_tokens = mpl.hub_tokens(w)
             assert torch.equal(mpl_tokens, mpl.hubs[torch.tensor(tasks)])
         # a sample restored alone with its task equals its row of the mixed batch
         for i in range(len(tasks)):
@@ -125,9 +135,8 @@ def test_second_stage_and_test_time_use_the_predicted_mixture():
     hub.update_info('iter', 5)
     assert model.stage() == 2
     with torch.no_grad():
-        model.forward_tensor(inputs, samples)
-    for mpl in _mpl_modules(model):
-        w = mpl.last_hub_weights
+        _, weights = hub_weights(model, inputs, samples)
+    for w in weights:
         torch.testing.assert_close(w.sum(1), torch.ones(3))
         assert not torch.equal(w, F.one_hot(torch.tensor([0, 1, 2]), 5).float())
     model.eval()
@@ -173,20 +182,47 @@ def test_sdam_degraded_supervision_matches_what_the_sdam_adds():
     with torch.no_grad():
         sdam.conv2.weight.zero_()
     lq = torch.rand(2, 3, 16, 16)
-    sdam.batch_context = BatchContext(inputs=lq, task_idx=None, stage=2)
     images = []
     sdam.sdam_image.register_forward_hook(lambda _m, _i, out: images.append(out))
-    sdam(torch.randn(2, 8, 8, 8))
+    with BatchContext(inputs=lq).active():
+        sdam(torch.randn(2, 8, 8, 8))
     loss = MODELS.build(dict(type='SDAMLoss'))
     assert float(loss(dict(sdam=images), lq, torch.rand(2, 3, 16, 16))) == 0
     clean = MODELS.build(dict(type='SDAMLoss', supervision='clean'))
     assert float(clean(dict(sdam=images), lq, torch.rand(2, 3, 16, 16))) > 0
 
 
-def test_plugins_outside_an_all_in_one_restorer_say_what_is_needed():
+def test_plugins_outside_a_restorer_forward_say_what_is_needed():
     mpl = MODELS.build(dict(type='MetaPriorLearning', in_channels=8, num_tokens=2))
-    with pytest.raises(RuntimeError, match='AllInOneRestorer'):
+    with pytest.raises(RuntimeError, match='MetaPriorLearning reads the batch.*BatchContext'):
         mpl(torch.randn(1, 8, 4, 4))
+
+
+def test_sdam_and_meta_prior_run_in_a_plain_restorer_with_the_unet():
+    """Issue 17: no AllInOneRestorer. A plain Restorer around the pix2pix U-Net with an
+    MPL (and its SDAM) before encoder level 2 trains with all three losses, and in
+    stage 1 (no stage_switch_iter) every sample uses its own task's hub: the hub
+    weights are the one-hot labels (hand value), and other labels change the output.
+    On the code before the batch context this raised (SDAM needed an AllInOneRestorer)."""
+    torch.manual_seed(6)
+    plugins = [dict(cfg=dict(type='MetaPriorLearning', num_types=5, num_tokens=4),
+                    position='enc2')]
+    model = MODELS.build(dict(type='Restorer', losses=LOSSES, feature_taps=TAPS,
+                              backbone=dict(type='UNetGenerator', depth=3, base_channels=8,
+                                            plugins=plugins)))
+    model.init_weights()
+    model.train()
+    tasks = [2, 0, 4]
+    inputs, samples = _batch(model, tasks)
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_l1', 'loss_sdam', 'loss_cls'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    with torch.no_grad():
+        out, weights = hub_weights(model, inputs, samples)
+        assert len(weights) == 1
+        assert torch.equal(weights[0], F.one_hot(torch.tensor(tasks), 5).float())
+        _, shifted = _batch(model, [1, 3, 0])
+        assert not torch.allclose(model.forward_tensor(inputs, shifted), out)
 
 
 def test_sdam_off_ablation_trains_without_the_sdam_loss():

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from irtoolbox.models.backbones.idr_released import IDRReleased
+from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.models.losses import LevelTypeCELoss, ReleasedSAMLoss
-from irtoolbox.models.restorers.all_in_one_restorer import BatchContext
 
 REPO = Path(__file__).resolve().parents[2]
 REF = REPO.parent / 'shared' / 'reference' / 'idr_released'
@@ -105,12 +105,9 @@ def test_batch_context_gives_stage_and_first_label(released):
     """Labels from the AllInOneRestorer's context; stage 1 routes by the first sample."""
     net, inputs = released
     ref = torch.load(REF / 'stage1_deblur.pt')
-    net.batch_context = BatchContext(inputs=inputs['lq'], task_idx=torch.tensor([3, 0]), stage=1)
-    try:
-        with torch.no_grad():
-            restored = net(inputs['lq'])
-    finally:
-        net.batch_context = None
+    context = BatchContext(inputs=inputs['lq'], task_idx=torch.tensor([3, 0]), stage=1)
+    with torch.no_grad(), context.active():
+        restored = net(inputs['lq'])
     assert close(restored, ref['restored'])
 
 

@@ -205,7 +205,8 @@ def test_generator_pretrained_is_loaded_once_in_init_weights(tmp_path, monkeypat
         assert torch.equal(got, exp)
 
     torch.save(dict(state_dict={'head.w': torch.zeros(1)}), path)
-    with pytest.raises(KeyError, match='no .backbone'):
+    with pytest.raises(KeyError, match=r"no weights under any of the prefixes "
+                       r"\['backbone\.'\]; first keys: \['head\.w'\]"):
         _model(generator_pretrained=path).init_weights()
 
 

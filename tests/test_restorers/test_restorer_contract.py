@@ -2,7 +2,7 @@
 
 - a loss is called with the context entries it declares in ``loss_inputs``;
 - ``feature_taps`` hands the outputs of matching submodules to the losses;
-- a head with ``needs_data_samples`` receives the inputs and the samples.
+- a head reads the batch context (padded ``inputs``, unpadded ``lq``, the samples).
 
 The expected values are computed independently of the restorer: the
 backbone called directly, the input normalised by hand.
@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from irtoolbox.models.batch_context import current_batch_context
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
@@ -43,11 +44,12 @@ class _ContractBadInputs(nn.Module):
 
 @MODELS.register_module(force=True)
 class _ContractRecordingHead(nn.Module):
-    """Test head: records what it was called with, returns features unchanged."""
-    needs_data_samples = True
+    """Test head: records what the batch context held, returns features unchanged."""
+    context_reads = ('inputs', 'lq', 'data_samples')
 
-    def forward(self, features, inputs, data_samples):
-        self.seen = (inputs, data_samples)
+    def forward(self, features):
+        context = current_batch_context('_ContractRecordingHead')
+        self.seen = (context.inputs, context.lq, context.data_samples)
         return features
 
 
@@ -118,8 +120,11 @@ def test_head_that_reads_the_batch_gets_inputs_and_samples_in_every_mode():
     for mode in ('loss', 'predict'):
         model.head.seen = None
         model(data['inputs'], data['data_samples'], mode=mode)
-        inputs, samples = model.head.seen
+        inputs, lq, samples = model.head.seen
         assert inputs is data['inputs']
+        # lq: the unpadded images (12 x 10 padded to 16 x 16 by the preprocessor)
+        assert inputs.shape[-2:] == (16, 16) and lq.shape[-2:] == (12, 10)
+        assert torch.equal(lq, inputs[..., :12, :10])
         assert [s.metainfo['level'] for s in samples] == [1, 1]
 
 

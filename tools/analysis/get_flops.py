@@ -22,6 +22,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.utils.launch import load_config, one_line_errors
 
 DEFAULT_SIDE = 256  # the input side of most restoration papers' complexity tables
@@ -61,11 +62,12 @@ def build_inference_path(model: nn.Module) -> InferencePath:
         raise TypeError(f'the model is a {type(model).__name__}, not a Restorer: '
                         'only restorers (backbone -> [neck] -> [head]) are counted')
     backbone, head = model.backbone, model.head
-    if getattr(backbone, 'needs_data_samples', False):
+    if 'data_samples' in part_attribute(backbone, 'context_reads'):
         raise TypeError(f"the backbone {type(backbone).__name__} reads each sample's recorded "
                         'degradation; it cannot be counted from a shape alone')
     # K = 1 of a likelihood head is the plain h(g(y)): it reads no sample
-    if getattr(head, 'needs_data_samples', False) and getattr(head, 'num_steps', None) != 1:
+    if head is not None and 'data_samples' in part_attribute(head, 'context_reads') and \
+            getattr(head, 'num_steps', None) != 1:
         raise TypeError(f'the head {type(head).__name__} refines with each sample\'s recorded '
                         'degradation, which a shape alone does not give; count g + h with '
                         '--cfg-options model.head.num_steps=1 (each further step adds about '

@@ -29,7 +29,7 @@ from irtoolbox.registry import MODELS
 from irtoolbox.utils import register_all_modules
 from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
-_PREFIXES = ('backbone.', 'generator.')
+_PREFIXES = ('backbone.', 'generator.', '')  # '': a bare state dict
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

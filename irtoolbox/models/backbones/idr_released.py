@@ -46,7 +46,7 @@ facts below come from ``../shared/reference/idr_released/FACTS.md`` (sections
 Task ids (the hub row and the classifier class): denoise 0, derain 1, dehaze
 2, deblur 3, low light 4, the released ``de_dict`` and the toolbox's task
 indices alike. The stage and the labels come as ``forward`` arguments or, when
-those are ``None``, from the :class:`AllInOneRestorer`'s batch context.
+those are ``None``, from the restorer's batch context (any Restorer).
 Parameters: 12,262,448 at dim 30 (the training yml), 7,887,130 at dim 24 (the
 released ``inference.py``).
 """
@@ -57,6 +57,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from irtoolbox.models.batch_context import optional_batch_context
 from irtoolbox.models.layers.channel_layer_norm import build_channel_norm
 from irtoolbox.registry import MODELS
 
@@ -332,7 +333,7 @@ class IDRReleased(Restormer):
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    reads_batch_context = True
+    context_reads = ('task_idx', 'stage')
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, dim: int = 30,
                  num_blocks: Sequence[int] = (2, 3, 3, 4), num_refinement_blocks: int = 2,
@@ -344,7 +345,6 @@ class IDRReleased(Restormer):
                          num_blocks=num_blocks, num_refinement_blocks=num_refinement_blocks,
                          heads=heads, expansion=expansion, bias=False, init_cfg=init_cfg)
         self.num_types, self.antialias = num_types, antialias
-        self.batch_context = None
         self.hub = nn.Parameter(torch.zeros(num_types, num_tokens, dim * 8))
         self.mixer = IngredientMixer(num_types, num_tokens)
         self.prior_blocks = nn.ModuleList(
@@ -363,7 +363,7 @@ class IDRReleased(Restormer):
     def resolve_stage(self, stage: Optional[int],
                       task_idx: Optional[torch.Tensor]) -> Optional[int]:
         """The stage-1 type id (the first sample's, as released) or ``None`` (stage 2)."""
-        context = self.batch_context
+        context = optional_batch_context()
         if stage is None:
             stage = context.stage if context is not None else 2
             task_idx = context.task_idx if context is not None else None

@@ -31,8 +31,8 @@ The rest (channel-wise FC, decoder, z and h) is :class:`ContextEncoderAE`
 unchanged, so ``with_output_layer=False`` gives g and DL-Net's
 ``LikelihoodHead`` goes on top ("Combined with DL-Net", Tables IX-X).
 
-The backbone reads the batch: it sets ``needs_data_samples = True`` and the
-``Restorer`` calls it ``backbone(inputs, data_samples=data_samples)``.
+The backbone reads the batch: without ``data_samples`` it takes them from the
+restorer's batch context (:mod:`irtoolbox.models.batch_context`).
 """
 import warnings
 from typing import Any, Optional, Sequence
@@ -42,6 +42,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer
 
+from irtoolbox.models.batch_context import optional_batch_context
 from irtoolbox.models.heads.observation_model import ObservationModel, has_degradation
 from irtoolbox.registry import MODELS
 
@@ -98,7 +99,7 @@ class SFTContextEncoderAE(ContextEncoderAE):
             convs, Gaussian for the FC).
     """
 
-    needs_data_samples = True
+    context_reads = ('data_samples',)
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3,
                  channels: tuple = (64, 128, 256, 512), image_size: int = 64,
@@ -168,6 +169,9 @@ class SFTContextEncoderAE(ContextEncoderAE):
         Returns: the ``N x 3 x 64 x 64`` restoration (``with_output_layer``) or
         z, ``N x channels[0] x 32 x 32`` before its activation.
         """
+        context = optional_batch_context()
+        if data_samples is None and context is not None:
+            data_samples = context.data_samples
         cond = self.condition(self.observed_mask(x, data_samples))
         feat = x
         for (conv, norm, act), sft in zip(self.encoder, self.sft_layers):

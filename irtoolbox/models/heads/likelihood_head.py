@@ -42,7 +42,9 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
+from irtoolbox.models.batch_context import optional_batch_context
 from irtoolbox.models.layers.phase_deconv import PhaseDeconv, channels_last_copy
+from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 
 from .observation_model import ObservationModel, has_degradation
@@ -94,7 +96,7 @@ class LikelihoodHead(BaseModule):
         init_cfg: mmengine initialisation config. Default: None.
     """
 
-    needs_data_samples = True
+    context_reads = ('inputs', 'data_samples')
 
     def __init__(self, output_layer: dict, num_steps: int = 5, step_size: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), v_floor: float = 1e-16,
@@ -120,7 +122,7 @@ class LikelihoodHead(BaseModule):
         if chunk_size is not None and int(chunk_size) < 1:
             raise ValueError(f'LikelihoodHead: chunk_size must be >= 1 or None, got {chunk_size}')
         self.chunk_size = None if chunk_size is None else int(chunk_size)
-        self.out_channels = getattr(self.output_layer, 'out_channels', None)
+        self.out_channels = part_attribute(self.output_layer, 'out_channels')
         self._warned = False
 
     def h(self, z: torch.Tensor, inputs: Optional[torch.Tensor]) -> torch.Tensor:
@@ -259,10 +261,15 @@ class LikelihoodHead(BaseModule):
                 data_samples: Optional[Sequence[Any]] = None) -> torch.Tensor:
         """features: ``N x C_z x h x w`` z0 = g(y), before its activation;
         inputs: ``N x C x H x W`` normalised, padded degraded batch y;
-        data_samples: the batch's samples with ``degradation_params``.
+        data_samples: the batch's samples with ``degradation_params``. When both
+        are ``None`` they come from the restorer's batch context
+        (:mod:`irtoolbox.models.batch_context`: ``inputs``, ``data_samples``).
 
         Returns: ``N x C x sH x sW`` restoration h(z_{K-1}), normalised like the inputs.
         """
+        context = optional_batch_context()
+        if inputs is None and data_samples is None and context is not None:
+            inputs, data_samples = context.inputs, context.data_samples
         observation = self.observation(inputs, data_samples) if self.num_steps > 1 or (
             self.paste_observed and not self.training) else None
         z = features

@@ -32,7 +32,7 @@ from .discretized_logistic_mixture_loss import DiscretizedLogisticMixtureLoss
 
 def density_state_dict(checkpoint: dict, prefix: str = 'density.') -> dict:
     """The density network's weights from a training checkpoint or a bare state dict."""
-    return sub_state_dict(checkpoint, (prefix,), 'DegradationLikelihoodLoss checkpoint')
+    return sub_state_dict(checkpoint, (prefix, ''), 'DegradationLikelihoodLoss checkpoint')
 
 
 @MODELS.register_module()

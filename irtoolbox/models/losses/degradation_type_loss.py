@@ -15,19 +15,14 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from irtoolbox.models.restorers.restorer import read_tap
+from irtoolbox.models.batch_context import read_tap, task_labels
 from irtoolbox.registry import MODELS
 
 
 def sample_task_labels(data_samples: List, device: torch.device) -> torch.Tensor:
-    """The samples' ``task_idx`` as a long tensor, or one error naming a sample without it."""
-    missing = [s.metainfo.get('img_path', i) for i, s in enumerate(data_samples)
-               if 'task_idx' not in s.metainfo]
-    if missing:
-        raise KeyError(f'DegradationTypeLoss: samples {missing[:3]} have no task_idx in their '
-                       'metainfo: train with a MultiTaskDataset, which sets it')
-    return torch.tensor([int(s.metainfo['task_idx']) for s in data_samples],
-                        dtype=torch.long, device=device)
+    """The samples' ``task_idx`` (:func:`~irtoolbox.models.batch_context.task_labels`),
+    or one KeyError naming the samples without it."""
+    return task_labels(data_samples, device, owner='DegradationTypeLoss')
 
 
 @MODELS.register_module()
@@ -54,8 +49,8 @@ class DegradationTypeLoss(BaseModule):
 
         Returns: the scalar loss.
         """
-        logits = read_tap(taps, self.tap, 'DegradationTypeLoss', '**.degradation_classifier',
-                          'a MetaPriorLearning plugin')
+        logits = read_tap(taps, self.tap, 'DegradationTypeLoss',
+                          "a MetaPriorLearning plugin's degradation_classifier")
         labels = sample_task_labels(data_samples, logits[0].device)
         losses = [F.cross_entropy(z, labels, label_smoothing=self.label_smoothing)
                   for z in logits]

@@ -16,9 +16,7 @@ from typing import Dict, List, Optional
 import torch
 from mmengine.model import BaseModule
 
-from irtoolbox.models.losses.degradation_type_loss import sample_task_labels
-from irtoolbox.models.restorers.all_in_one_restorer import current_iteration
-from irtoolbox.models.restorers.restorer import read_tap
+from irtoolbox.models.batch_context import current_iteration, read_tap, task_labels
 from irtoolbox.registry import MODELS
 
 
@@ -62,9 +60,9 @@ class LevelTypeCELoss(BaseModule):
 
         Returns: the scalar loss (0 from ``until_iter`` on).
         """
-        probs = read_tap(taps, self.tap, 'LevelTypeCELoss', '**.degradation_classifier',
-                         'an IDRReleased backbone')
+        probs = read_tap(taps, self.tap, 'LevelTypeCELoss',
+                         "an IDRReleased backbone's degradation_classifier")
         if self.until_iter is not None and current_iteration() >= self.until_iter:
             return probs[0].sum() * 0.0  # keeps the graph (DDP) while contributing nothing
-        labels = sample_task_labels(data_samples, probs[0].device)
+        labels = task_labels(data_samples, probs[0].device, owner='LevelTypeCELoss')
         return self.loss_weight * torch.stack(self.level_losses(probs, labels)).sum()

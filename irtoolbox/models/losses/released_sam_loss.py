@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from irtoolbox.models.backbones.idr_released import resize_to_level
-from irtoolbox.models.restorers.restorer import read_tap
+from irtoolbox.models.batch_context import read_tap
 from irtoolbox.registry import MODELS
 
 
@@ -43,8 +43,8 @@ class ReleasedSAMLoss(BaseModule):
 
         Returns: the scalar loss.
         """
-        images = read_tap(taps, self.tap, 'ReleasedSAMLoss', '**.sam_image',
-                          'an IDRReleased backbone')
+        images = read_tap(taps, self.tap, 'ReleasedSAMLoss',
+                          "an IDRReleased backbone's sam_image")
         losses = [F.l1_loss(img, resize_to_level(gt, img.shape[-2:], self.antialias))
                   for img in images]
         return self.loss_weight * torch.stack(losses).sum()

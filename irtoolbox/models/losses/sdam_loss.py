@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from irtoolbox.models.plugins.sdam import resize_image
-from irtoolbox.models.restorers.restorer import read_tap
+from irtoolbox.models.batch_context import read_tap, resize_image
 from irtoolbox.registry import MODELS
 
 SUPERVISIONS = ('degraded', 'clean')
@@ -73,7 +72,7 @@ class SDAMLoss(BaseModule):
 
         Returns: the scalar loss.
         """
-        images = read_tap(taps, self.tap, 'SDAMLoss', '**.sdam_image', 'an SDAM in the model')
+        images = read_tap(taps, self.tap, 'SDAMLoss', "an SDAM's sdam_image in the model")
         target = lq if self.supervision == 'degraded' else gt
         losses = [F.l1_loss(img, target_at_scale(target, img.shape[-2:], self.resize_mode))
                   for img in images]

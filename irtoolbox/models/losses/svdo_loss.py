@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmengine.model import BaseModule
 
+from irtoolbox.models.batch_context import read_tap
 from irtoolbox.registry import MODELS
 
 
@@ -92,11 +93,7 @@ class SVDOLoss(BaseModule):
 
         Returns: a scalar, ``loss_weight * sum_l mean_n SVDO(F_{l,n})``.
         """
-        if self.tap not in taps:
-            raise KeyError(f'SVDOLoss: no feature tap {self.tap!r}; configure the restorer '
-                           f"with feature_taps=dict({self.tap}='<module-name pattern>') "
-                           f'(it has {sorted(taps)})')
-        features = taps[self.tap]
+        features = read_tap(taps, self.tap, 'SVDOLoss', 'the features to decorrelate')
         if not features:
             raise ValueError(f'SVDOLoss: the tap {self.tap!r} captured no features in this '
                              'forward pass')

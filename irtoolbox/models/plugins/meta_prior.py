@@ -12,7 +12,8 @@ Restoration" (CVPR 2023) and its supplement (Sec. 1, 3, 4; Tables 1-3):
   through the tap ``**.degradation_classifier``;
 - the per-sample tokens ``P = sum_t w_t T_t``: ``w`` one-hot of the known type
   in the first training stage, ``softmax(logits)`` in the second stage and at
-  test time (the stage comes from the restorer's batch context);
+  test time (the stage comes from the forward's batch context, which every
+  restorer builds: ``Restorer(stage_switch_iter=...)``);
 - the **prior-oriented representation** ``h_p = softmax(Q K^T / sqrt(d)) V``,
   queries from the image features x (channel LayerNorm, 1x1 conv), keys and
   values from the tokens (LayerNorm, linear), multi-head;
@@ -37,9 +38,11 @@ degradation and are near chance in stage 2, where no hub holds the label.
 ``'first'`` removes that path: such an MPL has no classifier (and no SDAM,
 whose output only feeds the classifier) and in stage 2 mixes its hubs by the
 softmax prediction of the first MPL in forward order, whose input holds no
-hub. That MPL (``'own'``) writes its prediction into the restorer's batch
-context (``BatchContext.type_prediction``) and the later ones read it there,
-so the prediction belongs to the forward, not to a module. The L1 loss then
+hub. That MPL (``'own'``) publishes its prediction in the forward's batch
+context (``context.publish('type_prediction', ...)``) and the later ones read
+it there, so the prediction belongs to the forward, not to a module. Every MPL
+also appends its per-sample hub weights to the context's ``'hub_weights'``
+list (``N x T``; ``None`` in ingredient stage 2), for inspection and tests. The L1 loss then
 reaches the first MPL's classifier through every MPL's mixture, and
 ``loss_cls`` holds the first MPL's cross-entropy only. The later modules'
 classifiers are absent rather than kept outside ``loss_cls``: a classifier
@@ -63,10 +66,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
+from irtoolbox.models.batch_context import BatchContext, current_batch_context
 from irtoolbox.models.layers.channel_layer_norm import ChannelLayerNorm
 from irtoolbox.registry import MODELS
-
-from .sdam import context_of
 
 #: Where an MPL's stage-2 hub mixture comes from (module docstring).
 MIXTURE_SOURCES = ('own', 'first')
@@ -110,7 +112,7 @@ class MetaPriorLearning(BaseModule):
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    reads_batch_context = True
+    context_reads = ('inputs', 'task_idx', 'stage')
 
     def __init__(self, in_channels: int, num_types: int = 5, num_tokens: int = 24,
                  token_channels: Optional[int] = None, num_heads: int = 1,
@@ -154,9 +156,6 @@ class MetaPriorLearning(BaseModule):
             self.ingredient_head = nn.Sequential(
                 nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, rank))
         self.out_channels = in_channels
-        self.batch_context = None
-        #: the last forward's per-sample hub weights (N x T; None in ingredient stage 2)
-        self.last_hub_weights: Optional[torch.Tensor] = None
         self._default_init()
 
     def init_weights(self) -> None:
@@ -199,22 +198,24 @@ class MetaPriorLearning(BaseModule):
         attn = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d), dim=-1)  # N x h x HW x K
         return (attn @ v).transpose(-2, -1).reshape(n, c, h, w)
 
-    def forward(self, x: torch.Tensor, context: Optional[object] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context: Optional[BatchContext] = None) -> torch.Tensor:
         """x: ``N x C x H x W`` features. Returns: the pseudo-clean ``x'``, same shape.
 
-        ``context``: a ``BatchContext`` (default: the one the restorer set).
+        ``context``: a ``BatchContext`` (default: the active one of the restorer's
+        forward); reads ``stage``, ``task_idx`` and the published ``type_prediction``.
         Stage 1: each sample uses its known type's hub; stage 2: the
         classifier's softmax mixture (this module's, or with
         ``mixture_source='first'`` the first MPL's from the context), or the
         ingredient reformulation.
         """
-        context = context if context is not None else context_of(self)
+        context = context if context is not None else current_batch_context(
+            'MetaPriorLearning')
         perceived = self.sdam(x, context) if self.sdam is not None else x
         if self.degradation_classifier is not None:
             logits = self.degradation_classifier(perceived)
-            if context.type_prediction is None:  # the first classifying MPL of this forward
-                context.type_prediction = torch.softmax(logits, dim=1)
-        elif context.type_prediction is None:
+            if context.read('type_prediction') is None:  # the first classifying MPL
+                context.publish('type_prediction', torch.softmax(logits, dim=1))
+        elif context.read('type_prediction') is None:
             # checked in stage 1 too, so a misplaced module fails at once, not at the switch
             raise RuntimeError("MetaPriorLearning(mixture_source='first'): no earlier MPL "
                                'put its prediction into the batch context; the first MPL in '
@@ -230,14 +231,14 @@ class MetaPriorLearning(BaseModule):
         elif self.ingredient:
             weights = None
         elif self.degradation_classifier is None:
-            weights = context.type_prediction
+            weights = context.read('type_prediction')
             if weights.shape[1] != self.num_types:
                 raise ValueError(f"MetaPriorLearning(mixture_source='first'): the first MPL "
                                  f'predicts {weights.shape[1]} types, this one has '
                                  f'{self.num_types} hubs (num_types)')
         else:
             weights = torch.softmax(logits, dim=1)
-        self.last_hub_weights = None if weights is None else weights.detach()
+        context.collect('hub_weights', None if weights is None else weights.detach())
         tokens = (self.hub_tokens(weights) if weights is not None
                   else self.ingredient_tokens(perceived))
         return x + self.proj(self.attend(x, tokens))

@@ -20,38 +20,22 @@ are options (``SDAMLoss(supervision='clean')``, ``detach=False``).
 
 ``img`` passes through the identity submodule ``sdam_image`` so that the
 restorer's ``feature_taps=dict(sdam='**.sdam_image')`` hands it to the loss.
-The degraded image comes from the restorer's batch context
-(:class:`~irtoolbox.models.restorers.all_in_one_restorer.AllInOneRestorer`);
-``y_s`` is the normalised, padded input resized to x's size (``'area'``: a box
+The degraded image comes from the batch context of the forward
+(:mod:`irtoolbox.models.batch_context`, built by any restorer, so SDAM works in
+any backbone under a plain ``Restorer``); ``y_s`` is the normalised, padded
+input resized to x's size (``'area'``: a box
 average over each 2^k x 2^k cell).
 """
-from typing import Optional, Tuple
+from typing import Optional
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 
+from irtoolbox.models.batch_context import BatchContext, current_batch_context, resize_image
 from irtoolbox.registry import MODELS
 
-
-def resize_image(img: torch.Tensor, size: Tuple[int, int], mode: str = 'area') -> torch.Tensor:
-    """``img`` (``N x C x H x W``) resized to ``size``; unchanged when already that size."""
-    if tuple(img.shape[-2:]) == tuple(size):
-        return img
-    if mode in ('bilinear', 'bicubic'):
-        return F.interpolate(img, size=size, mode=mode, align_corners=False)
-    return F.interpolate(img, size=size, mode=mode)
-
-
-def context_of(module: nn.Module) -> object:
-    """The batch context an AllInOneRestorer set on ``module``, or one clear error."""
-    context = getattr(module, 'batch_context', None)
-    if context is None:
-        raise RuntimeError(f'{type(module).__name__} reads the batch (degraded image, task '
-                           "labels): build the model with type='AllInOneRestorer', which "
-                           'hands it the batch context before each forward')
-    return context
+__all__ = ['SDAM', 'resize_image']
 
 
 @MODELS.register_module()
@@ -71,7 +55,7 @@ class SDAM(BaseModule):
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    reads_batch_context = True
+    context_reads = ('inputs',)
 
     def __init__(self, in_channels: int, image_channels: int = 3, kernel_size: int = 3,
                  bias: bool = False, detach: bool = True, resize_mode: str = 'area',
@@ -85,16 +69,16 @@ class SDAM(BaseModule):
         self.detach = detach
         self.resize_mode = resize_mode
         self.out_channels = in_channels
-        self.batch_context = None
 
-    def forward(self, x: torch.Tensor, context: Optional[object] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context: Optional[BatchContext] = None) -> torch.Tensor:
         """x: ``N x C x h x w`` features. Returns: ``N x C x h x w`` intensified features.
 
-        ``context``: a ``BatchContext`` (default: the one the restorer set).
+        ``context``: a ``BatchContext`` (default: the active one of the restorer's
+        forward); reads its padded ``inputs``.
         The image output (``N x image_channels x h x w``, in the normalised
         input's range) goes through ``sdam_image`` for the loss.
         """
-        context = context if context is not None else context_of(self)
+        context = context if context is not None else current_batch_context('SDAM')
         degraded = resize_image(context.inputs, x.shape[-2:], self.resize_mode)
         if self.detach:
             x = x.detach()

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmengine.model import BaseModel
 
-from irtoolbox.models.restorers.restorer import build_data_preprocessor
+from irtoolbox.models.restorers.restorer import build_data_preprocessor, crop_to_input
 from irtoolbox.registry import MODELS
 
 OptConfig = Optional[dict]
@@ -62,10 +62,7 @@ class DegradationDensityModel(BaseModel):
         return self.data_preprocessor.denormalize(x) * 2.0 - 1.0
 
     def _pair(self, inputs: torch.Tensor, data_samples: List) -> tuple:
-        h, w = inputs.shape[-2:]
-        if data_samples and 'input_shape' in data_samples[0].metainfo:
-            h, w = data_samples[0].metainfo['input_shape']
-        degraded = self.to_unit_range(inputs[..., :h, :w])
+        degraded = self.to_unit_range(crop_to_input(inputs, data_samples))
         clean = self.to_unit_range(self.data_preprocessor.gt_batch(data_samples))
         if clean.shape != degraded.shape:
             raise ValueError(f'DegradationDensityModel: clean {tuple(clean.shape)} and degraded '

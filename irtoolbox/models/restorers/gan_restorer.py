@@ -46,9 +46,10 @@ import torch.nn as nn
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
+from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.models.restorers.restorer import OptConfig, Restorer
 from irtoolbox.registry import MODELS
-from irtoolbox.utils.checkpoint import load_checkpoint_file
+from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
 _DEFAULT_PREPROCESSOR = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
 _DEFAULT_LOSSES = dict(pixel=dict(type='L1Loss', loss_weight=100.0))  # pix2pix, lambda = 100
@@ -136,16 +137,8 @@ class GANRestorer(Restorer):
 
     def load_generator(self, path: str) -> None:
         """Load the ``backbone.`` entries of a Restorer checkpoint into the generator."""
-        checkpoint = load_checkpoint_file(path, map_location='cpu')
-        state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
-        if not isinstance(state, dict):
-            raise ValueError(f'generator_pretrained {path}: expected a checkpoint dict with a '
-                             f"'state_dict', got {type(checkpoint).__name__}")
-        prefix = 'backbone.'
-        weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-        if not weights:
-            raise KeyError(f"generator_pretrained {path}: no 'backbone.*' weights in its "
-                           f'state_dict (first keys: {sorted(state)[:5]})')
+        weights = sub_state_dict(load_checkpoint_file(path, map_location='cpu'),
+                                 ('backbone.',), f'generator_pretrained {path}')
         backbone = self.backbone.module if is_model_wrapper(self.backbone) else self.backbone
         try:
             backbone.load_state_dict(weights, strict=True)
@@ -163,8 +156,8 @@ class GANRestorer(Restorer):
 
         _set_requires_grad(self.discriminator, True)
         with d_wrapper.optim_context(self.discriminator):
-            d_losses = self.discriminator_losses(context['lq'], context['gt'],
-                                                 context['pred'].detach())
+            d_losses = self.discriminator_losses(self.condition(context), context.gt,
+                                                 context.pred.detach())
         loss_d, d_log = self.parse_losses(d_losses)
         d_wrapper.update_params(loss_d)
 
@@ -178,20 +171,10 @@ class GANRestorer(Restorer):
         d_log['loss_d'], g_log['loss_g'] = d_log.pop('loss'), g_log.pop('loss')
         return {name: value.detach() for name, value in {**d_log, **g_log}.items()}
 
-    def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> dict:
-        """The loss context of one batch, all normalised and unpadded.
-
-        Returns:
-            ``dict(pred=G(x), gt=y, lq=x, data_samples=..., taps=...)``: the
-            restoration ``N x C x sH x sW``, its target, the condition (the
-            degraded input ``N x C x H x W``), the samples and the features of
-            ``feature_taps`` captured while G ran.
-        """
-        with self.capture_taps() as taps:
-            fake = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
-        return dict(pred=fake, gt=self.data_preprocessor.gt_batch(data_samples),
-                    lq=self.crop_to_input(inputs, data_samples, scaled=False),
-                    data_samples=data_samples, taps=taps)
+    @staticmethod
+    def condition(context: BatchContext) -> Optional[torch.Tensor]:
+        """What D is conditioned on: the degraded input ``lq`` (pix2pix's ``cat(x, y)``)."""
+        return context.lq
 
     def discriminator_losses(self, cond: torch.Tensor, real: torch.Tensor,
                              fake: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -203,7 +186,7 @@ class GANRestorer(Restorer):
 
     def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
         """Eq. (16): fool D, plus every named loss (pix2pix: lambda * L1)."""
-        pred_fake = self.discriminator(torch.cat([context['lq'], context['pred']], dim=1))
+        pred_fake = self.discriminator(torch.cat([self.condition(context), context.pred], dim=1))
         return dict(loss_g_gan=self.gan_loss(pred_fake, True),
                     **self.named_losses(self.losses, context))
 
@@ -211,8 +194,8 @@ class GANRestorer(Restorer):
         """Every loss term without any update (``mode='loss'``); D's terms see
         the restoration detached, as in ``train_step``."""
         context = self.restore_batch(inputs, data_samples)
-        return {**self.discriminator_losses(context['lq'], context['gt'],
-                                            context['pred'].detach()),
+        return {**self.discriminator_losses(self.condition(context), context.gt,
+                                            context.pred.detach()),
                 **self.generator_losses(context)}
 
 

@@ -36,12 +36,15 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 
+from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
-from .restorer import Restorer, build_data_preprocessor
+from .restorer import Restorer, build_data_preprocessor, crop_to_input
 
 OptConfig = Optional[dict]
+#: what a data loss with ``loss_inputs`` may read: G(w) and the degraded image
+LATENT_LOSS_INPUTS = ('pred', 'lq')
 
 
 def geocross(ws: torch.Tensor) -> torch.Tensor:
@@ -111,7 +114,7 @@ class LatentRestorer(BaseModel):
             return
         # 'backbone.': the generator of an UnconditionalGAN training checkpoint
         state = sub_state_dict(load_checkpoint_file(self.generator_checkpoint, map_location='cpu'),
-                               ('generator.', 'backbone.'), self.generator_checkpoint)
+                               ('generator.', 'backbone.', ''), self.generator_checkpoint)
         self.generator.load_state_dict(state)
         self._generator_loaded = True
 
@@ -135,13 +138,12 @@ class LatentRestorer(BaseModel):
 
     def data_term(self, image: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
         names = getattr(self.data_loss, 'loss_inputs', None)
-        if names is not None:
-            context = {'pred': image, 'lq': lq}
-            unknown = [n for n in names if n not in context]
+        if names is not None:  # called like every loss: with its entries of a batch context
+            unknown = [n for n in names if n not in LATENT_LOSS_INPUTS]
             if unknown:
                 raise KeyError(f'LatentRestorer: data loss needs {unknown}; it can read '
-                               f'{sorted(context)}')
-            return self.data_loss(*[context[n] for n in names])
+                               f'{list(LATENT_LOSS_INPUTS)}')
+            return self.data_loss(*BatchContext(inputs=lq, pred=image).loss_inputs(names))
         if self.degradation_scale > 1:
             image = F.avg_pool2d(image, self.degradation_scale)
         return self.data_loss(image, lq)
@@ -193,10 +195,7 @@ class LatentRestorer(BaseModel):
             raise ValueError(f"LatentRestorer.forward: mode must be 'predict', 'tensor' or "
                              f"'loss', got {mode!r}")
         self.load_generator()
-        lq = inputs
-        if data_samples and 'input_shape' in data_samples[0].metainfo:
-            h, w = data_samples[0].metainfo['input_shape']
-            lq = inputs[..., :h, :w]   # undo the preprocessor's padding
+        lq = crop_to_input(inputs, data_samples)
         if mode == 'loss':
             ws, prior = self.start(lq.device)
             ws.requires_grad_(True)

@@ -9,37 +9,51 @@ modes:
   cropped back to the unpadded input size times the model's scale);
 - ``tensor``: the raw network output on the normalised, padded batch.
 
-Two contracts let a part need more than ``pred`` and ``gt`` without the
-restorer knowing the part (docs/contributing.md, "Losses" and "Heads"):
+One batch context per forward lets a part need more than its input without
+the restorer knowing the part (:mod:`irtoolbox.models.batch_context`;
+docs/contributing.md, "Batch context"):
 
 - **Loss inputs.** A loss module may declare ``loss_inputs`` (a tuple of
   names, default ``('pred', 'gt')``); it is called positionally with those
-  entries of the loss context: ``pred`` (restored, normalised, unpadded
+  entries of the batch context: ``pred`` (restored, normalised, unpadded
   ``N x C x H x W``), ``gt`` (normalised target), ``lq`` (the degraded input,
-  normalised, unpadded), ``data_samples`` (the batch's samples) and ``taps``
-  (the features captured by ``feature_taps``).
+  normalised, unpadded), ``inputs`` (the same, padded), ``data_samples``,
+  ``task_idx``, ``stage`` and ``taps`` (the features captured by
+  ``feature_taps``). :func:`loss_context` builds that context, for every
+  restorer.
 - **Feature taps.** ``feature_taps=dict(name='backbone.**.fd_layers.*')`` hooks
   the outputs of every submodule whose qualified name matches the pattern, in
   forward order, into ``taps[name]`` (a list). Patterns match name by name
   like paths: ``*`` stands for one name (``fnmatch`` within it) and ``**`` for
   any number of names (:func:`module_name_matches`). A backbone
   thus needs no code for a loss that reads its features (FDR-Net's SVDO).
-- **Heads that read the batch.** A head with ``needs_data_samples = True`` is
-  called as ``head(features, inputs=inputs, data_samples=data_samples)``
-  (DL-Net's likelihood head builds its degradation operator per sample).
-  A backbone with ``needs_data_samples = True`` is likewise called as
-  ``backbone(inputs, data_samples=data_samples)`` (DL-Net's mask-input
-  autoencoder rebuilds each sample's mask).
+- **Parts that read the batch.** Every network call runs inside the batch's
+  context (:meth:`BatchContext.active`); a backbone, neck, head or a plugin at
+  any depth of a backbone reads it with ``current_batch_context(owner)``
+  (DL-Net's likelihood head builds its degradation operator per sample, the
+  mask-input autoencoder rebuilds each sample's mask, IDR's SDAM reads the
+  degraded image and the meta-prior modules the stage and task labels).
+- **Stage.** ``stage_switch_iter`` sets IDR's two-stage training for any
+  backbone (:func:`~irtoolbox.models.batch_context.training_stage`).
 """
 import fnmatch
 import math
 from contextlib import contextmanager, nullcontext
-from typing import ContextManager, Dict, Iterator, List, Optional, Union
+from typing import Callable, ContextManager, Dict, Iterator, List, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
+from irtoolbox.models.batch_context import (
+    BATCH_CONTEXT_FIELDS,
+    DEFAULT_LOSS_INPUTS,
+    LOSS_CONTEXT_KEYS,
+    BatchContext,
+    read_tap,
+    task_labels,
+    training_stage,
+)
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.models.restorers.self_ensemble import check_self_ensemble_parts, self_ensemble
 from irtoolbox.models.restorers.test_time_norm import batch_statistics_norm
@@ -47,8 +61,8 @@ from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
 OptConfig = Optional[dict]
-DEFAULT_LOSS_INPUTS = ('pred', 'gt')
-LOSS_CONTEXT_KEYS = ('pred', 'gt', 'lq', 'data_samples', 'taps')
+__all__ = ['Restorer', 'crop_to_input', 'loss_context', 'read_tap', 'DEFAULT_LOSS_INPUTS',
+           'LOSS_CONTEXT_KEYS']
 
 
 def build_data_preprocessor(cfg: Union[OptConfig, nn.Module], default: dict) -> nn.Module:
@@ -60,20 +74,6 @@ def build_data_preprocessor(cfg: Union[OptConfig, nn.Module], default: dict) -> 
     if cfg is None:
         cfg = dict(default)
     return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
-
-
-def read_tap(taps: Dict[str, List[torch.Tensor]], tap: str, owner: str, pattern: str,
-             provider: str) -> List[torch.Tensor]:
-    """The outputs captured under ``taps[tap]`` for a loss (``owner``) that needs them.
-
-    Raises one KeyError naming the ``feature_taps`` entry (``pattern``) and the
-    part that provides it (``provider``) when the tap is missing or empty.
-    """
-    outputs = taps.get(tap)
-    if not outputs:
-        raise KeyError(f"{owner}: the restorer captured no '{tap}' tap; configure "
-                       f"feature_taps=dict({tap}='{pattern}') with {provider}")
-    return outputs
 
 
 @MODELS.register_module()
@@ -106,6 +106,11 @@ class Restorer(BaseModel):
         feature_taps: ``{tap name: module-name pattern}``; the outputs of the
             matching submodules reach the losses as ``taps[name]``. Default
             ``None`` (no taps).
+        stage_switch_iter: IDR's two-stage training: the batch context's
+            ``stage`` is 1 while training before this iteration (samples with
+            ``task_idx``), 2 from it on and in evaluation; ``None`` keeps
+            stage 1 for the whole training. Read only by parts that use the
+            stage (meta-prior learning). Default ``None``.
         init_cfg: mmengine weight initialisation config. Default ``None``.
     """
 
@@ -118,7 +123,11 @@ class Restorer(BaseModel):
                  train_cfg: OptConfig = None,
                  test_cfg: OptConfig = None,
                  feature_taps: Optional[Dict[str, str]] = None,
+                 stage_switch_iter: Optional[int] = None,
                  init_cfg: OptConfig = None) -> None:
+        if stage_switch_iter is not None and int(stage_switch_iter) < 0:
+            raise ValueError(f'{type(self).__name__}: stage_switch_iter must be >= 0 or None, '
+                             f'got {stage_switch_iter!r}')
         data_preprocessor = build_data_preprocessor(
             data_preprocessor, dict(type='RestorationDataPreprocessor'))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -131,10 +140,11 @@ class Restorer(BaseModel):
         self.test_cfg = test_cfg or {}
         for name, loss in self.losses.items():
             check_loss_inputs(name, loss)
+        check_context_reads(self)
         if self.test_cfg.get('self_ensemble', False):
             check_self_ensemble_parts([self.backbone, self.neck, self.head])
         self.feature_taps = dict(feature_taps or {})
-        self._tapped: Optional[Dict[str, List[torch.Tensor]]] = None
+        self.stage_switch_iter = stage_switch_iter
         self.scale = int(part_attribute(self.backbone, 'scale'))
         self.size_divisor = int(part_attribute(self.backbone, 'size_divisor'))
         preprocessor = self.data_preprocessor
@@ -167,48 +177,60 @@ class Restorer(BaseModel):
         raise ValueError(f"Restorer.forward: mode must be 'loss', 'predict' or 'tensor', "
                          f'got {mode!r}')
 
+    def batch_context(self, inputs: torch.Tensor,
+                      data_samples: Optional[List] = None) -> BatchContext:
+        """The context of one forward: inputs (padded), lq (unpadded), samples, labels, stage."""
+        task_idx = task_labels(data_samples, inputs.device)
+        return BatchContext(
+            inputs=inputs, lq=crop_to_input(inputs, data_samples), data_samples=data_samples,
+            task_idx=task_idx,
+            stage=training_stage(self.training, self.stage_switch_iter, task_idx is not None))
+
+    def stage(self) -> int:
+        """The training stage a batch with task labels gets now (1 or 2)."""
+        return training_stage(self.training, self.stage_switch_iter, has_labels=True)
+
+    def network(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Backbone -> [neck] -> [head] (inside an active batch context)."""
+        out = self.backbone(inputs)
+        if self.neck is not None:
+            out = self.neck(out)
+        if self.head is not None:
+            out = self.head(out)
+        return out
+
     def forward_tensor(self, inputs: torch.Tensor,
                        data_samples: Optional[List] = None) -> torch.Tensor:
-        """Backbone -> [neck] -> [head] on a normalised, padded batch.
+        """Backbone -> [neck] -> [head] on a normalised, padded batch, in its context.
 
         Args:
             inputs: ``N x C x H x W`` normalised degraded images, padded to
                 ``size_divisor``.
-            data_samples: the batch's samples, for a backbone or head that reads them.
+            data_samples: the batch's samples, for a part that reads them.
                 Default ``None``.
 
         Returns:
             ``N x C x sH x sW`` normalised restoration (``s`` = ``scale``).
         """
-        if getattr(self.backbone, 'needs_data_samples', False):
-            out = self.backbone(inputs, data_samples=data_samples)
-        else:
-            out = self.backbone(inputs)
-        if self.neck is not None:
-            out = self.neck(out)
-        if self.head is not None:
-            if getattr(self.head, 'needs_data_samples', False):
-                out = self.head(out, inputs=inputs, data_samples=data_samples)
-            else:
-                out = self.head(out)
-        return out
+        with self.batch_context(inputs, data_samples).active():
+            return self.network(inputs)
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """``{'loss_<name>': loss(*its loss_inputs)}`` on the normalised, unpadded prediction."""
         if not self.losses:
             raise ValueError('Restorer has no losses configured: add `losses=dict(name=cfg)` '
                              'to the model config to train it')
-        with self.capture_taps() as taps:
-            pred = self.crop_to_input(self.forward_tensor(inputs, data_samples), data_samples)
-        context = dict(pred=pred, gt=self.data_preprocessor.gt_batch(data_samples),
-                       lq=self.crop_to_input(inputs, data_samples, scaled=False),
-                       data_samples=data_samples, taps=taps)
-        return self.named_losses(self.losses, context)
+        return self.named_losses(self.losses, self.restore_batch(inputs, data_samples))
+
+    def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> BatchContext:
+        """The loss context of one batch: the network run once in it, taps captured."""
+        return loss_context(self, inputs, data_samples, self.network,
+                            self.data_preprocessor.gt_batch(data_samples), self.scale)
 
     @staticmethod
-    def named_losses(losses: nn.ModuleDict, context: dict) -> Dict[str, torch.Tensor]:
+    def named_losses(losses: nn.ModuleDict, context: BatchContext) -> Dict[str, torch.Tensor]:
         """Call each loss with the context entries it declares; key ``loss_<name>``."""
-        return {f'loss_{name}': loss(*(context[key] for key in loss_inputs_of(loss)))
+        return {f'loss_{name}': loss(*context.loss_inputs(loss_inputs_of(loss)))
                 for name, loss in losses.items()}
 
     @contextmanager
@@ -261,13 +283,8 @@ class Restorer(BaseModel):
 
     def crop_to_input(self, pred: torch.Tensor, data_samples: Optional[List],
                       scaled: bool = True) -> torch.Tensor:
-        """Undo the preprocessor's padding: keep ``input_shape * scale``
-        (``input_shape`` itself with ``scaled=False``, for the input)."""
-        if not data_samples or 'input_shape' not in data_samples[0].metainfo:
-            return pred
-        h, w = data_samples[0].metainfo['input_shape']
-        scale = self.scale if scaled else 1
-        return pred[..., :h * scale, :w * scale]
+        """:func:`crop_to_input` at the model's scale (1 with ``scaled=False``)."""
+        return crop_to_input(pred, data_samples, self.scale if scaled else 1)
 
     @staticmethod
     def to_data_samples(pred: torch.Tensor, data_samples: Optional[List]) -> List:
@@ -278,6 +295,33 @@ class Restorer(BaseModel):
             sample.pred_img = image.detach()
         return data_samples
 
+
+
+def crop_to_input(tensor: torch.Tensor, data_samples: Optional[List],
+                  scale: int = 1) -> torch.Tensor:
+    """Undo the preprocessor's padding: keep ``input_shape * scale`` (the samples'
+    ``input_shape`` metainfo; ``tensor`` as is when the samples record none)."""
+    if not data_samples or 'input_shape' not in data_samples[0].metainfo:
+        return tensor
+    h, w = data_samples[0].metainfo['input_shape']
+    return tensor[..., :h * scale, :w * scale]
+
+
+def loss_context(model: 'Restorer', inputs: torch.Tensor, data_samples: Optional[List],
+                 network: Callable[[torch.Tensor], torch.Tensor],
+                 gt: Optional[torch.Tensor], scale: int = 1) -> BatchContext:
+    """The one loss context of every restorer: ``network(inputs)`` run once inside the
+    batch's context with ``model``'s feature taps captured; ``pred`` is its output
+    cropped to the input (times ``scale``), ``gt`` the given target.
+
+    ``network`` is what produces ``pred`` (the restorer's backbone -> neck -> head,
+    a GAN's generator on noise, a density model's forward).
+    """
+    context = model.batch_context(inputs, data_samples)
+    with context.active(), model.capture_taps() as taps:
+        context.pred = crop_to_input(network(inputs), data_samples, scale)
+    context.taps, context.gt = taps, gt
+    return context
 
 
 def loss_inputs_of(loss: nn.Module) -> tuple:
@@ -292,6 +336,17 @@ def check_loss_inputs(name: str, loss: nn.Module) -> None:
         raise ValueError(f'loss {name!r} ({type(loss).__name__}) declares loss_inputs '
                          f'{unknown} that the restorer does not provide; known: '
                          f'{list(LOSS_CONTEXT_KEYS)}')
+
+
+def check_context_reads(model: nn.Module) -> None:
+    """One clear error at build time for a part declaring an unknown context entry."""
+    for qualname, module in model.named_modules():
+        unknown = [key for key in part_attribute(module, 'context_reads')
+                   if key not in BATCH_CONTEXT_FIELDS]
+        if unknown:
+            raise ValueError(f'{qualname} ({type(module).__name__}) declares context_reads '
+                             f'{unknown} that the batch context does not hold; known: '
+                             f'{list(BATCH_CONTEXT_FIELDS)}')
 
 
 def module_name_matches(qualname: str, pattern: str) -> bool:

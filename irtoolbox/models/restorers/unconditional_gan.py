@@ -31,8 +31,9 @@ from typing import Dict, List, Optional
 
 import torch
 
+from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.models.restorers.gan_restorer import GANRestorer
-from irtoolbox.models.restorers.restorer import OptConfig
+from irtoolbox.models.restorers.restorer import OptConfig, loss_context
 from irtoolbox.registry import MODELS
 
 _DEFAULT_GAN_LOSS = dict(type='GANLoss', gan_type='vanilla')  # non-saturating
@@ -96,12 +97,15 @@ class UnconditionalGAN(GANRestorer):
         """
         return self.sample(inputs.shape[0], inputs.device)
 
-    def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> dict:
-        """The loss context: ``pred`` = G(z), ``gt`` = the real batch ``inputs``
-        (normalised), no condition (``lq=None``)."""
-        with self.capture_taps() as taps:
-            fake = self.sample(inputs.shape[0], inputs.device)
-        return dict(pred=fake, gt=inputs, lq=None, data_samples=data_samples, taps=taps)
+    def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> BatchContext:
+        """The loss context (:func:`~irtoolbox.models.restorers.restorer.loss_context`):
+        ``pred`` = G(z), ``gt`` = the real batch ``inputs`` (normalised)."""
+        return loss_context(self, inputs, None, self.forward_tensor, inputs)
+
+    @staticmethod
+    def condition(context: BatchContext) -> None:
+        """No condition: D sees images alone."""
+        return None
 
     def discriminator_losses(self, cond: Optional[torch.Tensor], real: torch.Tensor,
                              fake: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -118,5 +122,5 @@ class UnconditionalGAN(GANRestorer):
 
     def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
         """Fool D (non-saturating with 'vanilla'), plus every named loss."""
-        return dict(loss_g_gan=self.gan_loss(self.discriminator(context['pred']), True),
+        return dict(loss_g_gan=self.gan_loss(self.discriminator(context.pred), True),
                     **self.named_losses(self.losses, context))
