@@ -1,5 +1,7 @@
-"""tools/infer.py (a subprocess, as users run it) with tiny Restormers converted in-process
-from the oracle files: a 37 x 53 RGB image, and a dual-pixel pair from two 16-bit PNGs."""
+"""tools/infer.py (the dual-pixel run as a subprocess, as users run it) with tiny
+Restormers converted in-process from the oracle files: a 37 x 53 RGB image, and a
+dual-pixel pair from two 16-bit PNGs."""
+import importlib.util
 import os.path as osp
 import subprocess
 import sys
@@ -41,9 +43,18 @@ def expected(config, ckpt, rgb):
     return (y[0].permute(1, 2, 0).numpy() * 65535).round().astype(np.int64)
 
 
-def infer(config, ckpt, args):
-    result = subprocess.run([sys.executable, 'tools/infer.py', config, ckpt, *args,
-                             '--device', 'cpu'], cwd=REPO, capture_output=True, text=True)
+def infer(config, ckpt, args, subprocess_run=True):
+    """tools/infer.py as a subprocess, or (to keep the suite short) its main() in-process."""
+    argv = [config, ckpt, *args, '--device', 'cpu']
+    if not subprocess_run:
+        spec = importlib.util.spec_from_file_location('infer_tool', osp.join(REPO, 'tools',
+                                                                             'infer.py'))
+        tool = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(tool)
+        assert tool.main(argv) == 0
+        return
+    result = subprocess.run([sys.executable, 'tools/infer.py', *argv], cwd=REPO,
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
@@ -51,7 +62,8 @@ def test_rgb_37x53(tmp_path):
     config, ckpt = convert(tmp_path, 'tiny_withbias_rgb')
     rgb = np.random.default_rng(0).integers(0, 65536, (37, 53, 3), dtype=np.uint16)
     cv2.imwrite(str(tmp_path / 'in.png'), rgb[..., ::-1])
-    infer(config, ckpt, [str(tmp_path / 'in.png'), str(tmp_path / 'out.png')])
+    infer(config, ckpt, [str(tmp_path / 'in.png'), str(tmp_path / 'out.png')],
+          subprocess_run=False)
     out = cv2.imread(str(tmp_path / 'out.png'), cv2.IMREAD_UNCHANGED)
     assert out.dtype == np.uint16 and out.shape == (37, 53, 3)
     diff = np.abs(out[..., ::-1].astype(np.int64) - expected(config, ckpt, rgb))
