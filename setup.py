@@ -37,6 +37,8 @@ setup(
                     # vis_backends=[dict(type='TensorboardVisBackend')] (docs/config.md)
                     'tensorboard': ['tensorboard'],
                     # tools/deployment/pytorch2onnx.py (docs/inference.md)
-                    'onnx': ['onnx', 'onnxruntime']},
+                    'onnx': ['onnx', 'onnxruntime'],
+                    # MS-SSIM (irtoolbox/evaluation/metrics/ms_ssim.py; docs/metrics.md)
+                    'metrics': ['torchmetrics']},
     license='Apache-2.0',
 )

@@ -2,8 +2,10 @@
 from .base_restoration_metric import BaseRestorationMetric
 from .bits_per_dim import BitsPerDim
 from .mae import MAE
+from .ms_ssim import MSSSIM  # needs the metrics extra when built, not on import
 from .psnr import PSNR
 from .signed_range_error import SignedL1, SignedL2
 from .ssim import SSIM
 
-__all__ = ['BaseRestorationMetric', 'BitsPerDim', 'MAE', 'PSNR', 'SignedL1', 'SignedL2', 'SSIM']
+__all__ = ['BaseRestorationMetric', 'BitsPerDim', 'MAE', 'MSSSIM', 'PSNR', 'SignedL1', 'SignedL2',
+           'SSIM']
