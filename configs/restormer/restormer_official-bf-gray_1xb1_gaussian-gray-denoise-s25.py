@@ -8,3 +8,23 @@ _base_ = ['../_base_/default_runtime.py', './_base_/restormer_official.py']
 model = dict(backbone=dict(in_channels=1, out_channels=1,
                            norm_cfg=dict(type='ChannelLayerNorm', bias=False)))
 noise_sigma = 25  # of 255
+
+# Test: clean grey images degraded on the fly with sigma 25 (a fixed draw per image index).
+# clip=False: the released test script feeds the unclipped noisy image. The noise itself is
+# drawn from our seeded generator, not numpy's seed-0 stream, so it is not the released
+# script's noise image for image (the same distribution).
+test_pipeline = [
+    dict(type='LoadImageFromFile', key='gt', color_type='grayscale'),
+    dict(type='Degrade', degradation=dict(type='GaussianNoise', sigma_range=(noise_sigma,
+                                                                              noise_sigma),
+                                          clip=False)),
+    dict(type='PackInputs'),
+]
+test_dataloader = dict(
+    batch_size=1, num_workers=2, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='SyntheticPairDataset', data_root='data/Denoising/test/Set12',
+                 data_prefix=dict(gt=''), pipeline=test_pipeline, test_mode=True))
+test_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
+val_dataloader = test_dataloader
+val_evaluator = test_evaluator
