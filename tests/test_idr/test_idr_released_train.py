@@ -5,7 +5,10 @@ block per level, 4 tokens, 16 px crops), across the stage switch:
   switch; in stage 2 the hub is detached (unchanged from the switch checkpoint to
   the last) while the SVD mixer trains (changed), as in the released code;
 - two torchrun processes (gloo on CPU) with the config's DDP wrapper
-  (``find_unused_parameters=True``: stage 1 runs one physics route).
+  (``find_unused_parameters=True``: stage 1 runs one physics route);
+- kill -9 after the stage switch and ``--resume`` from the stage-1 checkpoint
+  give bit-identical weights to the uninterrupted run (the sampler resumes by
+  position, the stage by the iteration).
 """
 import glob
 import json
@@ -14,15 +17,16 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT, free_port, run_tool
+from conftest import REPO_ROOT, free_port, reliability_helpers, run_tool
 from mmengine.config import Config
 
 from irtoolbox.utils.checkpoint import load_checkpoint_file
 
+RELIABILITY = reliability_helpers()  # the kill -9 hook and tool runner, not copied
 DEMO = osp.join(REPO_ROOT, 'configs', 'idr', 'idr_released-d12_1xb5-400it_demo-five-tasks.py')
 
 
-def _tiny_config(tmp_path, demo_data, max_iters=4, switch=2):
+def _tiny_config(tmp_path, demo_data, max_iters=4, switch=2, **options):
     cfg = Config.fromfile(DEMO)
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         for task in loader.dataset.tasks:
@@ -41,6 +45,7 @@ def _tiny_config(tmp_path, demo_data, max_iters=4, switch=2):
     cfg.default_hooks.logger.interval = 1
     cfg.log_processor.window_size = 1  # each iteration's own losses, not a running mean
     cfg.default_hooks.checkpoint.interval = switch
+    cfg.merge_from_dict(options)
     path = tmp_path / 'tiny_idr_released.py'
     cfg.dump(str(path))
     return str(path)
@@ -79,3 +84,30 @@ def test_torchrun_two_processes_train_across_the_stage_switch(demo_data, tmp_pat
     train, _ = _train_records(work_dir)
     assert len(train) == 4 and [r['loss_cls'] > 0 for r in train] == [True, True, False, False]
     assert (work_dir / 'iter_4.pth').is_file()
+
+
+@pytest.mark.slow
+def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tmp_path):
+    (tmp_path / 'reliability_killer.py').write_text(RELIABILITY._KILLER)
+    config = _tiny_config(
+        tmp_path, demo_data, max_iters=6, switch=3,
+        custom_imports=dict(imports=['reliability_killer'], allow_failed_imports=False),
+        train_cfg=dict(val_interval=100000), val_cfg=None, val_dataloader=None,
+        val_evaluator=None, test_dataloader=None, test_cfg=None, test_evaluator=None,
+        default_hooks=dict(checkpoint=dict(interval=2, max_keep_ckpts=3)),
+        custom_hooks=[dict(type='RNGStateHook'), dict(type='SelfKillHook')],
+        randomness=dict(seed=0, deterministic=True), log_level='WARNING')
+    full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
+    proc = RELIABILITY._run(['tools/train.py', config, '--work-dir', full], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = RELIABILITY._run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=5)
+    assert proc.returncode == -9, proc.stderr[-3000:]
+    # resume from stage 1 (iteration 2): the resumed run crosses the switch itself
+    proc = RELIABILITY._run(['tools/train.py', config, '--work-dir', killed, '--resume',
+                             osp.join(killed, 'iter_2.pth')], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reference = load_checkpoint_file(osp.join(full, 'iter_6.pth'))['state_dict']
+    resumed = load_checkpoint_file(osp.join(killed, 'iter_6.pth'))['state_dict']
+    assert reference.keys() == resumed.keys() and 'backbone.mixer.convU.weight' in reference
+    for key, value in reference.items():
+        assert torch.equal(resumed[key], value), key
