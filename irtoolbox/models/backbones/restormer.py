@@ -161,7 +161,10 @@ class Restormer(BaseModule):
         num_refinement_blocks: blocks of the refinement stage. Default: 4.
         heads: attention heads of levels 1..4. Default: (1, 2, 4, 8).
         expansion: GDFN expansion gamma. Default: 2.66.
-        bias: biases of the convolutions. Default: False (Restormer's).
+        bias: biases of the block, channel-reduction, ``skip_conv`` and output
+            convolutions; the patch embedding and the down/up-sampling convs
+            never have one (as in the released network). Default: False
+            (Restormer's).
         norm_cfg: the LayerNorm, ``dict(type='ChannelLayerNorm', bias=False)``
             for Restormer's bias-free variant. Default:
             ``dict(type='ChannelLayerNorm')`` (with bias, the published one).
