@@ -142,11 +142,19 @@ def build_model_from_config(config: str, device: Union[str, torch.device] = 'cpu
     from irtoolbox.registry import MODELS
     from irtoolbox.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(config)
+    try:
+        cfg = Config.fromfile(config)
+    except Exception as error:  # missing file, syntax error, bad _base_: one line, not a trace
+        raise ConversionError(f'{config}: cannot read the config: {error}') from None
     if 'model' not in cfg:
         raise ConversionError(f'{config}: the config has no `model`')
-    with torch.device(device):
-        return MODELS.build(cfg.model)
+    try:
+        with torch.device(device):
+            return MODELS.build(cfg.model)
+    except Exception as error:
+        first_line = (str(error).strip().splitlines() or [''])[0]
+        raise ConversionError(f'{config}: cannot build its model: {type(error).__name__}: '
+                              f'{first_line}') from None
 
 
 def get_part(model: nn.Module, part: str, config: str = 'the config') -> nn.Module:

@@ -73,3 +73,13 @@ def test_load_source_refuses_code(tmp_path):
         load_source(str(tmp_path / 'evil.pth'))
     with pytest.raises(ConversionError, match='no such file'):
         load_source(str(tmp_path / 'missing.pth'))
+
+
+def test_config_that_cannot_build_is_one_message(tmp_path):
+    from irtoolbox.utils.model_conversion import build_model_from_config
+    bad = tmp_path / 'bad.py'
+    bad.write_text("model = dict(backbone=dict(type='Restormer'))\n")  # no top-level type
+    with pytest.raises(ConversionError, match='bad.py: cannot build its model: KeyError'):
+        build_model_from_config(str(bad))
+    with pytest.raises(ConversionError, match='cannot read the config'):
+        build_model_from_config(str(tmp_path / 'missing.py'))
