@@ -2,6 +2,13 @@
 
     python tools/infer.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 512] [--tile-overlap 32]
                           [--device cpu|cuda] [--unsafe-load] [--ext png] [--right RIGHT]
+                          [--cfg-options k=v ...]
+
+CHECKPOINT may be ``none`` for a model whose weights the config names itself
+(the latent restorer: ``--cfg-options model.generator_checkpoint=PATH``).
+Which tool serves which model: docs/inference.md. The degradation density model
+restores nothing and is refused before anything is built (use
+tools/analysis/sample_degradations.py).
 
 ``--right`` (dual-pixel models such as Restormer's): INPUT is the left view,
 RIGHT the right view, stacked as 6 channels [left RGB, right RGB].
@@ -29,6 +36,7 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 import torch
+from mmengine.config import Config, DictAction
 from tqdm import tqdm
 
 try:
@@ -41,6 +49,8 @@ from irtoolbox.apis.image_streams import STREAMED_EXTS, is_streamed_path  # noqa
 from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
 from irtoolbox.utils.checkpoint import install_safe_checkpointing  # noqa: E402
 from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS as IMAGE_EXTS  # noqa: E402
+from irtoolbox.utils.image_conventions import image_to_uint8_hwc  # noqa: E402
+from irtoolbox.utils.launch import check_restores_images  # noqa: E402
 
 # .npy and TIFF are read and written memory-mapped, tile by tile (any size)
 INPUT_EXTS = tuple(dict.fromkeys((*IMAGE_EXTS, *STREAMED_EXTS)))
@@ -55,7 +65,8 @@ class InferError(Exception):
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Restore images with a trained model')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help="checkpoint file, or 'none' (weights named by the "
+                                           'config, e.g. the latent restorer)')
     parser.add_argument('input', help='an image file, a folder of images or a glob pattern')
     parser.add_argument('output', help='output file (single input) or folder')
     parser.add_argument('--tile', type=int, default=None,
@@ -67,6 +78,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--unsafe-load', action='store_true',
                         help='load the checkpoint with full pickle (trusted files only)')
     parser.add_argument('--ext', default='png', help='output format in folder mode (png)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+                        help='override config keys, e.g. model.generator_checkpoint=G.pth')
     parser.add_argument('--right', default=None,
                         help='dual-pixel models: the right view; INPUT (one file) is the left '
                              'view; the model sees 6 channels [left RGB, right RGB]')
@@ -135,31 +148,73 @@ def _message(err: BaseException) -> str:
     return str(err)
 
 
+def restore_by_forward(model: torch.nn.Module, path: str) -> np.ndarray:
+    """The whole image through ``model(x, mode='tensor')``, BGR uint8: models without
+    ``forward_tensor`` (the latent restorer optimises a latent per image, so
+    neither tiling nor padding applies)."""
+    from irtoolbox.datasets.image_io import load_image
+    img = load_image(path, channel_order='rgb', color_type='color', to_float32=False)
+    x = torch.from_numpy(img.astype(np.float32) / np.iinfo(img.dtype).max).permute(2, 0, 1)
+    pre = model.data_preprocessor
+    x = pre.normalize(x[None].to(next(model.parameters()).device))
+    with torch.no_grad():
+        result = pre.denormalize(model(x, mode='tensor'))[0].cpu()
+    return np.ascontiguousarray(image_to_uint8_hwc(result, 'restored', {})[..., ::-1])
+
+
+def restore_one(model: torch.nn.Module, src: str, dst: str,
+                args: argparse.Namespace) -> Optional[np.ndarray]:
+    """The BGR result for ``dst`` (None when ``restore_image`` streamed it to ``dst``)."""
+    if not hasattr(model, 'forward_tensor'):
+        return restore_by_forward(model, src)
+    streamed = is_streamed_path(dst)  # written tile by tile by restore_image
+    pair = args.right is not None  # a 6-channel array in RGB order: result in RGB
+    result = restore_image(model, dual_pixel_input(src, args.right) if pair else src,
+                           tile=args.tile, tile_overlap=args.tile_overlap,
+                           channel_order='rgb' if pair else 'bgr',
+                           out=dst if streamed else None,
+                           out_dtype=None if dst.lower().endswith(DEPTH16_EXTS) else 'uint8')
+    if streamed:
+        return None
+    return np.ascontiguousarray(result[..., ::-1]) if pair else result  # RGB -> BGR for cv2
+
+
 def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Namespace) -> int:
     """Restore every planned image; returns how many failed to decode."""
     failed = 0
     for src, dst in tqdm(plan.items(), desc='restoring', unit='img'):
-        streamed = is_streamed_path(dst)  # written tile by tile by restore_image
         try:
-            pair = args.right is not None  # a 6-channel array in RGB order: result in RGB
-            result = restore_image(model, dual_pixel_input(src, args.right) if pair else src,
-                                   tile=args.tile, tile_overlap=args.tile_overlap,
-                                   channel_order='rgb' if pair else 'bgr',
-                                   out=dst if streamed else None,
-                                   out_dtype=None if dst.lower().endswith(DEPTH16_EXTS)
-                                   else 'uint8')
-            if pair:
-                result = np.ascontiguousarray(result[..., ::-1])  # RGB -> BGR for cv2.imwrite
+            result = restore_one(model, src, dst, args)
         except DATA_ERRORS as err:
             tqdm.write(f'error: {_message(err)}', file=sys.stderr)
             failed += 1
             continue
-        if streamed:
+        if result is None:
             continue
         os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
         if not cv2.imwrite(dst, result):
             raise InferError(f'could not write {dst!r}')
     return failed
+
+
+def load_model_config(args: argparse.Namespace) -> Config:
+    """The config with ``--cfg-options``, checked before anything is built: a model
+    that restores no image, or tiling of one that cannot be tiled, is refused."""
+    if not osp.isfile(args.config):
+        raise InferError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if 'model' not in cfg:
+        raise InferError(f'the config {args.config} has no `model` key')
+    check_restores_images(cfg, 'tools/infer.py')
+    from irtoolbox.registry import MODELS
+    model_cls = MODELS.get(cfg.model.get('type')) if isinstance(cfg.model.get('type'), str) \
+        else cfg.model.get('type')
+    if args.tile is not None and not hasattr(model_cls, 'forward_tensor'):
+        raise InferError(f'--tile: {getattr(model_cls, "__name__", model_cls)} restores whole '
+                         'images only (it has no forward_tensor)')
+    return cfg
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -177,8 +232,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.tile is not None and args.tile <= args.tile_overlap:
             raise InferError(f'--tile ({args.tile}) must be larger than --tile-overlap '
                              f'({args.tile_overlap})')
-        model = init_model(args.config, args.checkpoint, device=args.device,
-                           unsafe_load=args.unsafe_load)
+        cfg = load_model_config(args)
+        checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+        model = init_model(cfg, checkpoint, device=args.device, unsafe_load=args.unsafe_load)
         failed = restore_all(model, plan, args)
     except pickle.UnpicklingError as err:
         print(f'error: checkpoint {args.checkpoint!r} holds objects a safe load refuses '

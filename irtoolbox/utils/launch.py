@@ -52,14 +52,15 @@ DENSITY_TOOL = 'tools/analysis/sample_degradations.py'
 def check_restores_images(cfg: Config, what: str) -> None:
     """Refuse, before anything is built, a model that produces no restored image.
 
-    Restorers have ``forward_tensor`` (degraded batch -> restored batch); the
-    degradation density model (PixelCNN) has none: it scores and samples
+    Restorers (``forward_tensor``) and the latent restorer (``mode='tensor'``)
+    return images; the degradation density model (PixelCNN) scores and samples
     degradations, which :data:`DENSITY_TOOL` serves.
     """
+    from irtoolbox.models.restorers.density_model import DegradationDensityModel
     from irtoolbox.registry import MODELS
     model_type = cfg.model.get('type')
     model_cls = MODELS.get(model_type) if isinstance(model_type, str) else model_type
-    if model_cls is not None and not hasattr(model_cls, 'forward_tensor'):
+    if isinstance(model_cls, type) and issubclass(model_cls, DegradationDensityModel):
         raise ValueError(f'{what} needs a model that restores images; {model_cls.__name__} '
                          f'produces none (it models degradations): use {DENSITY_TOOL} to '
                          'draw its samples')
