@@ -38,3 +38,24 @@ def test_plain_phase_residual_is_x_plus_phase_of_x():
         assert (net(x) - want).abs().max() > 1e-4
     with pytest.raises(ValueError, match='phase_residual'):
         FDRNet(phase_residual='triple')
+
+
+def test_paper_configs_fit_table5_counts_in_the_papers_order():
+    """Table 5: FDM + Aux 1.66 M > ResBlocks + Aux 1.62 M > FDM only 1.21 M, each
+    within 5.5 % (the re-fit: +5.0 / -3.5 / +0.7 %); Table 6 counts rise with the
+    number of FD-layers and with the width."""
+    from mmengine.config import Config
+
+    from irtoolbox.registry import MODELS
+
+    def count(name):
+        cfg = Config.fromfile(f'configs/fdrnet/{name}_1xb28-180k_did-hy.py')
+        return sum(p.numel() for p in MODELS.build(cfg.model.backbone).parameters())
+    rows = [count(n) for n in ('fdrnet_c32p14', 'fdrnet-resblocks_c32p14', 'fdrnet-noaux_c32p14')]
+    assert rows[0] > rows[1] > rows[2]
+    for got, paper in zip(rows, (1.66e6, 1.62e6, 1.21e6)):
+        assert abs(got / paper - 1) < 0.055, (got, paper)
+    layers = [count(f'fdrnet-fd{k}_c32p14') for k in (1, 2)] + [rows[0]] + \
+        [count(f'fdrnet-fd{k}_c32p14') for k in (4, 5)]
+    widths = [count(f'fdrnet_c{c}p14') for c in (16, 32, 48, 64)]
+    assert layers == sorted(layers) and widths == sorted(widths)

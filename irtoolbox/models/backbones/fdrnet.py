@@ -24,7 +24,9 @@ each phase sees what the one before it added as well as the running sum.
 
 Widths and depths the paper leaves open were chosen so that the default and
 its two Table 5 ablations land on the paper's parameter counts (1.66 M, 1.62 M
-and 1.21 M) at once; ``configs/fdrnet/README.md`` gives the arithmetic.
+and 1.21 M) at once; ``configs/fdrnet/README.md`` gives the arithmetic. These
+class defaults put the ResBlock baseline above FDR-Net; the paper-size configs
+use a re-fit that keeps Table 5's order (14 phases, 4 replacement ResBlocks).
 ``plugins=[dict(cfg=..., position='input')]`` puts modules (e.g. InfoAccum)
 in front of the head convolution; the global residual still adds the image.
 

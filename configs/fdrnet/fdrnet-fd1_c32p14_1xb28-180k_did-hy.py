@@ -1,4 +1,4 @@
 # Table 6, left: 1 FD-layers (and FA-layers) per FDM instead of 3.
-_base_ = ['./fdrnet_c32p13_1xb28-180k_did-hy.py']
+_base_ = ['./fdrnet_c32p14_1xb28-180k_did-hy.py']
 
 model = dict(backbone=dict(num_fd_layers=1))
