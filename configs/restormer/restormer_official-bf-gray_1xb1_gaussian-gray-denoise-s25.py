@@ -28,3 +28,16 @@ test_dataloader = dict(
 test_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
 val_dataloader = test_dataloader
 val_evaluator = test_evaluator
+
+# Training data (for fine-tuning; tools/test.py also needs a train loader beside train_cfg):
+# the released models were trained on DFWB (DIV2K, Flickr2K, WED, BSD400) clean images,
+# here data/Denoising/train/DFWB/, with sigma 25 added to 128 x 128 crops.
+train_dataloader = dict(
+    batch_size=8, num_workers=4, persistent_workers=True,
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
+    dataset=dict(type='SyntheticPairDataset', data_root='data/Denoising/train/DFWB',
+                 data_prefix=dict(gt=''), pipeline=[
+                     dict(type='LoadImageFromFile', key='gt', color_type='grayscale'),
+                     dict(type='RandomCrop', crop_size=128),
+                     dict(type='Flip', keys=('gt',), flip_ratio=0.5, direction='horizontal'),
+                     *test_pipeline[1:]]))
