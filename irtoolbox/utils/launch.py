@@ -34,6 +34,10 @@ def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str])
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file not found: {path}')
     cfg = Config.fromfile(path)
+    if cfg_options and 'train_cfg.max_iters' in cfg_options:
+        # the schedule follows the run length; explicit keys below still win
+        from irtoolbox.engine.runner.schedule_scaling import scale_schedule
+        scale_schedule(cfg, cfg_options['train_cfg.max_iters'])
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if work_dir is not None:
