@@ -42,8 +42,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer
 
+from irtoolbox.degradations.observation_model import ObservationModel, has_degradation
 from irtoolbox.models.batch_context import optional_batch_context
-from irtoolbox.models.heads.observation_model import ObservationModel, has_degradation
 from irtoolbox.registry import MODELS
 
 from .context_encoder import ContextEncoderAE

@@ -42,12 +42,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
+from irtoolbox.degradations.observation_model import ObservationModel, has_degradation
 from irtoolbox.models.batch_context import optional_batch_context
 from irtoolbox.models.layers.phase_deconv import PhaseDeconv, channels_last_copy
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
-
-from .observation_model import ObservationModel, has_degradation
 
 
 class _FlooredRsqrt(torch.autograd.Function):

@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 import torch
 from mmengine.model import BaseModule
 
-from irtoolbox.models.heads.observation_model import ObservationModel
+from irtoolbox.degradations.observation_model import ObservationModel
 from irtoolbox.registry import MODELS
 
 

@@ -8,8 +8,8 @@ degradation type in the first training stage and the classifier's predicted
 mixture afterwards. Every ``Restorer`` now provides both: each forward runs in
 one :class:`~irtoolbox.models.batch_context.BatchContext` (degraded image,
 task labels, stage) that any part reads, and ``stage_switch_iter`` is a
-``Restorer`` argument. This class adds nothing; it is kept registered so that
-existing configs and checkpoints keep their model type.
+``Restorer`` argument. ``AllInOneRestorer`` is ``Restorer`` registered under a
+second name, so that existing configs keep their model type.
 """
 from irtoolbox.models.batch_context import BatchContext, current_iteration
 from irtoolbox.registry import MODELS
@@ -18,7 +18,6 @@ from .restorer import Restorer
 
 __all__ = ['AllInOneRestorer', 'BatchContext', 'current_iteration']
 
-
-@MODELS.register_module()
-class AllInOneRestorer(Restorer):
-    """:class:`Restorer` under the name of IDR's configs (same arguments, same behaviour)."""
+#: :class:`Restorer` itself, registered under the name of IDR's configs (no subclass)
+AllInOneRestorer = Restorer
+MODELS.register_module(name='AllInOneRestorer', module=Restorer)
