@@ -54,12 +54,24 @@ def point_modules(model: nn.Module) -> List[Tuple[str, nn.Module]]:
     return unique
 
 
-def synthetic_batch(model: nn.Module, batch: int, size: int, seed: int) -> dict:
+def input_channels(model: nn.Module) -> int:
+    """The backbone's ``in_channels``, else its first convolution's."""
+    backbone = getattr(model, 'backbone', model)
+    if isinstance(getattr(backbone, 'in_channels', None), int):
+        return backbone.in_channels
+    conv = next((m for m in backbone.modules() if isinstance(m, nn.Conv2d)), None)
+    return conv.in_channels if conv is not None else 3
+
+
+def synthetic_batch(model: nn.Module, batch: int, size: int, seed: int,
+                    scale: int = 1) -> dict:
+    """``size`` is the ground truth's side; a super-resolution model (``scale`` > 1)
+    gets the ground truth average-pooled by ``scale`` plus the noise."""
     from irtoolbox.structures import RestorationDataSample
     gen = torch.Generator().manual_seed(seed)
-    in_ch = getattr(getattr(model, 'backbone', None), 'in_channels', 3)
-    gt = torch.rand(batch, in_ch, size, size, generator=gen)
-    lq = (gt + 0.1 * torch.randn(gt.shape, generator=gen)).clamp(0, 1)
+    gt = torch.rand(batch, input_channels(model), size, size, generator=gen)
+    lq = torch.nn.functional.avg_pool2d(gt, scale) if scale > 1 else gt
+    lq = (lq + 0.1 * torch.randn(lq.shape, generator=gen)).clamp(0, 1)
     samples = []
     for i in range(batch):
         sample = RestorationDataSample()
@@ -82,7 +94,8 @@ def first_step(config: str, batch: int, size: Optional[int], seed: int) -> Dict[
         model.init_weights()
     model.train()
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    data = model.data_preprocessor(synthetic_batch(model, batch, size, seed), True)
+    scale = cfg.get('scale', 1) if isinstance(cfg.get('scale', 1), int) else 1
+    data = model.data_preprocessor(synthetic_batch(model, batch, size, seed, scale), True)
 
     rms: Dict[str, float] = {}
 
