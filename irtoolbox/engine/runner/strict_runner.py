@@ -8,9 +8,15 @@ weights. :class:`StrictLoadRunner` loads through
 that does not fit stops the run with one message naming the file, the model
 and the first keys that differ; ``load_from_strict=False`` in the config
 (``--cfg-options load_from_strict=False``) is the explicit partial load,
-which logs what it skipped. The tools build this runner.
+which logs what it skipped.
+
+``resume`` also refuses a run whose configured schedule differs from the one
+saved in the checkpoint (typically: the run extended by a larger
+``max_iters``). mmengine would restore the saved scheduler state over the
+configured one, keeping the old schedule's end, so the learning rate would
+silently freeze after it. The tools build this runner.
 """
-from typing import Callable, Union
+from typing import Any, Callable, Dict, List, Union
 
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
@@ -21,12 +27,44 @@ from irtoolbox.utils.checkpoint import load_weights_checked
 
 #: config key switching strict loading off (an explicit partial load)
 STRICT_KEY = 'load_from_strict'
+#: scheduler attributes that place a schedule in iterations
+SCHEDULE_FIELDS = ('begin', 'end', 'T_max', 'milestones', 'periods', 'step_size')
+
+
+def _flat_schedulers(schedulers: Any) -> List[Any]:
+    """The scheduler objects of a list, or of a dict of lists (one per optimizer)."""
+    if schedulers is None:
+        return []
+    if isinstance(schedulers, dict):
+        return [s for group in schedulers.values() for s in _flat_schedulers(group)]
+    return list(schedulers) if isinstance(schedulers, (list, tuple)) else [schedulers]
+
+
+def schedule_placement(schedulers: Any) -> List[Dict[str, Any]]:
+    """Each scheduler's type and iteration fields (:data:`SCHEDULE_FIELDS`)."""
+    return [dict(type=type(s).__name__,
+                 **{k: getattr(s, k) for k in SCHEDULE_FIELDS if hasattr(s, k)})
+            for s in _flat_schedulers(schedulers)]
 
 
 @RUNNERS.register_module()
 class StrictLoadRunner(Runner):
     """``Runner`` whose ``load_checkpoint`` (``load_from``, ``resume``) is strict by
     default; the config's ``load_from_strict=False`` allows a logged partial load."""
+
+    def resume(self, filename: str, resume_optimizer: bool = True,
+               resume_param_scheduler: bool = True, map_location: Any = 'default') -> None:
+        """mmengine's resume, refusing a saved schedule that differs from the config's."""
+        configured = schedule_placement(self.param_schedulers)
+        super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
+        saved = schedule_placement(self.param_schedulers)
+        if resume_param_scheduler and saved != configured:
+            raise RuntimeError(
+                f'--resume {filename}: the schedule saved in the checkpoint {saved} differs '
+                f'from the configured one {configured} (a run extended by a larger '
+                'max_iters?). Resuming would keep the saved schedule and freeze the '
+                'learning rate after its end. Start a new run from these weights with '
+                'load_from= (without --resume), or resume with the original max_iters')
 
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False, revise_keys: list = None) -> dict:
