@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.utils.launch import load_config, one_line_errors
 
 DEFAULT_SIDE = 64
@@ -67,8 +68,7 @@ def import_onnx_extra():
 def refuse_unexportable_parts(model: nn.Module) -> None:
     """Refuse parts that read the batch's samples: a graph has one image input."""
     for name, module in model.named_modules():
-        reads = tuple(getattr(module, 'context_reads', ()))
-        if getattr(module, 'needs_data_samples', False) or 'data_samples' in reads:
+        if 'data_samples' in part_attribute(module, 'context_reads'):
             raise TypeError(f'cannot export {name} ({type(module).__name__}): it reads each '
                             "sample's recorded degradation, which an ONNX graph with one image "
                             'input does not have')

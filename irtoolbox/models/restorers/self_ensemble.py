@@ -21,6 +21,8 @@ from typing import Callable, List, Optional
 
 import torch
 
+from irtoolbox.models.part_protocol import part_attribute
+
 NUM_VIEWS = 8
 
 
@@ -63,10 +65,7 @@ def self_ensemble(restore: Callable[[torch.Tensor], torch.Tensor], image: torch.
 
 
 def _reads_data_samples(module: torch.nn.Module) -> bool:
-    # both spellings while the batch-context refactor lands: ``needs_data_samples``
-    # (older parts) and ``'data_samples' in context_reads`` (part_protocol.py)
-    return bool(getattr(module, 'needs_data_samples', False)) or \
-        'data_samples' in tuple(getattr(module, 'context_reads', ()))
+    return 'data_samples' in part_attribute(module, 'context_reads')
 
 
 def check_self_ensemble_parts(parts: List[Optional[torch.nn.Module]]) -> None:
