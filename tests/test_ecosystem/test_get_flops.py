@@ -12,8 +12,7 @@ import os.path as osp
 import sys
 
 import pytest
-
-from tests.conftest import DEMO_CONFIG, REPO_ROOT, run_tool
+from conftest import DEMO_CONFIG, REPO_ROOT, run_tool
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'get_flops.py')
 IDR_RESTORMER = osp.join(REPO_ROOT, 'configs', 'idr', 'restormer_d32_1xb8-300k_five-task.py')
