@@ -6,7 +6,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Iterator, Optional
+from typing import Any, Iterator, List, Optional
 
 import torch
 import torch.distributed as dist
@@ -34,6 +34,7 @@ def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str])
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file not found: {path}')
     cfg = Config.fromfile(path)
+    check_model_options(cfg, cfg_options)
     if cfg_options and 'train_cfg.max_iters' in cfg_options:
         # the schedule follows the run length; explicit keys below still win
         from irtoolbox.engine.runner.schedule_scaling import scale_schedule
@@ -47,6 +48,76 @@ def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str])
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
     check_vis_backends(cfg)
     return cfg
+
+
+def _init_parameters(type_name: Any) -> Optional[List[str]]:
+    """Constructor parameters of a registered model part (None: any keyword is accepted
+    or the type is unknown here)."""
+    import inspect
+
+    from irtoolbox.registry import MODELS
+    cls = MODELS.get(type_name) if isinstance(type_name, str) else type_name
+    if not isinstance(cls, type):
+        return None
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return [name for name in params if name != 'self']
+
+
+def _unknown_model_key(cfg: Config, key: str) -> Optional[str]:
+    """Why ``key`` (``model.a.b``) names nothing the model reads, or None.
+
+    A key under a part with a ``type`` must be a key of the config or a
+    parameter of that class; a new key in a plain dict (``model.train_cfg``)
+    that is a parameter of the part above it is misplaced.
+    """
+    import difflib
+    parts = key.split('.')
+    node, owner, owner_path = {'model': cfg.get('model')}, None, ''
+    for depth, part in enumerate(parts):
+        if not isinstance(node, dict):
+            return None  # into a list or a value: left to the config merge
+        if part in node:
+            if 'type' in node:
+                owner, owner_path = node, '.'.join(parts[:depth])
+            node = node[part]
+            continue
+        if 'type' in node:
+            valid = _init_parameters(node['type'])
+            if valid is None:
+                return None
+            if part in valid:  # a new sub-dict: its first key must not be ours
+                inner = parts[depth + 1] if depth + 1 < len(parts) else None
+                if inner in valid and inner != part:
+                    return (f'--cfg-options {key}: {inner!r} is a parameter of '
+                            f'{node["type"]}, not of {part}: did you mean '
+                            f'{".".join(parts[:depth] + [inner])}?')
+                return None
+            close = difflib.get_close_matches(part, sorted(set(valid) | set(node)), n=3)
+            return (f'--cfg-options {key}: {node["type"]} has no parameter {part!r}'
+                    + (f'; closest: {", ".join(close)}' if close else ''))
+        valid = _init_parameters(owner['type']) if owner is not None else None
+        if valid and part in valid:
+            return (f'--cfg-options {key}: {part!r} is a parameter of {owner["type"]}, '
+                    f'not of {".".join(parts[:depth])}: did you mean {owner_path}.{part}?')
+        return None
+    return None
+
+
+def check_model_options(cfg: Config, cfg_options: Optional[dict]) -> None:
+    """Refuse ``--cfg-options`` keys under ``model.`` that the model would ignore
+    (checked against the types the options themselves set, if any)."""
+    new_types = {k: v for k, v in (cfg_options or {}).items() if k.endswith('.type')}
+    if new_types:
+        import copy
+        cfg = copy.deepcopy(cfg)
+        cfg.merge_from_dict(new_types)
+    for key in cfg_options or {}:
+        if key.startswith('model.'):
+            problem = _unknown_model_key(cfg, key)
+            if problem:
+                raise KeyError(problem)
 
 
 #: tool that serves models which restore no image (the degradation density model)
