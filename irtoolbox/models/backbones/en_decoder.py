@@ -22,6 +22,7 @@ from typing import Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
+from mmengine.model import ModuleList
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
@@ -73,7 +74,8 @@ class EnDecoder(Pix2PixInitModule):
         self.out_channels = out_channels
         bias = conv_bias(norm_cfg, 'EnDecoder')
         grouped = group_plugins(plugins, depth, 'EnDecoder')
-        self.plugins, self.encoders = nn.ModuleList(), nn.ModuleList()
+        # mmengine's ModuleList for the plugins: init_weights reaches them
+        self.plugins, self.encoders = ModuleList(), nn.ModuleList()
         channels = in_channels
         for k in range(1, depth + 1):
             plugin, channels = build_plugin_stack(grouped.get(k, []), channels)

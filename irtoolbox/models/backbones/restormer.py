@@ -47,7 +47,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleDict
 
 from irtoolbox.models.layers.channel_layer_norm import build_channel_norm
 from irtoolbox.models.plugins.plugin_stack import build_plugin_stack
@@ -221,7 +221,7 @@ class Restormer(BaseModule):
 
     @staticmethod
     def _build_plugins(plugins: Optional[Sequence[dict]],
-                       widths: Dict[str, int]) -> nn.ModuleDict:
+                       widths: Dict[str, int]) -> ModuleDict:
         grouped: Dict[str, List[dict]] = {}
         for i, plugin in enumerate(plugins or []):
             if not isinstance(plugin, dict) or set(plugin) != {'cfg', 'position'}:
@@ -231,7 +231,7 @@ class Restormer(BaseModule):
                 raise ValueError(f"Restormer: plugins[{i}] has position {plugin['position']!r}; "
                                  f'valid positions are {list(PLUGIN_POSITIONS)}')
             grouped.setdefault(plugin['position'], []).append(plugin['cfg'])
-        built = nn.ModuleDict()
+        built = ModuleDict()  # mmengine's: init_weights descends into the plugins
         for position, cfgs in grouped.items():
             module, channels = build_plugin_stack(cfgs, widths[position])
             if channels != widths[position]:
@@ -239,14 +239,6 @@ class Restormer(BaseModule):
                                  f'channels; they must keep its {widths[position]}')
             built[position] = module
         return built
-
-    def init_weights(self) -> None:
-        """mmengine's init, then the plugins: BaseModule does not descend into the
-        ``plugins`` ModuleDict, so their own ``init_weights`` is called here."""
-        super().init_weights()
-        for module in self.plugins.modules():
-            if isinstance(module, BaseModule) and not getattr(module, 'is_init', False):
-                module.init_weights()
 
     def _plug(self, position: str, x: torch.Tensor) -> torch.Tensor:
         return self.plugins[position](x) if position in self.plugins else x

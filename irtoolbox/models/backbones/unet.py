@@ -33,6 +33,7 @@ from typing import List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
+from mmengine.model import ModuleList
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
@@ -97,7 +98,7 @@ class UNetGenerator(Pix2PixInitModule):
             None if cfg is None else dict(cfg) for cfg in (norm_cfg, down_act_cfg, up_act_cfg))
         self.bias = conv_bias(norm_cfg, 'UNetGenerator')  # validates norm_cfg early too
         grouped = group_plugins(plugins, depth, 'UNetGenerator')
-        self.plugins = nn.ModuleList()
+        self.plugins = ModuleList()  # mmengine's: init_weights reaches the plugins
         self.encoders = nn.ModuleList()
         enc_inputs: List[int] = []  # channels of a_k, the (plugged) input of level k
         channels = in_channels

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.model import Sequential
 
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
@@ -59,7 +60,9 @@ def build_plugin_stack(cfgs: Sequence[dict], in_channels: int,
         modules.append(module)
     if not modules:
         return nn.Identity(), in_channels
-    return (modules[0] if len(modules) == 1 else nn.Sequential(*modules)), channels
+    # mmengine's Sequential: BaseModule.init_weights descends into it, so every
+    # plugin's init_cfg applies (a plain nn.Sequential is skipped, issue 17)
+    return (modules[0] if len(modules) == 1 else Sequential(*modules)), channels
 
 
 def _out_channels(module: nn.Module, in_channels: int, probe_size: int) -> int:
