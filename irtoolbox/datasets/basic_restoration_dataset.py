@@ -18,7 +18,10 @@ missing, undecodable or of an unusable size raises one error naming the file
 and the reason. With ``on_error='skip'`` each bad file is logged once (a
 warning with the running count) and the next good index (``idx + 1``,
 ``idx + 2``, ... wrapping around) is returned, exactly as ``dataset[idx + k]``
-would be. ``num_skipped`` / ``skipped_paths`` count the distinct bad files seen
+would be. In test mode (validation, test) that stand-in carries the metainfo
+:data:`SKIPPED_KEY` (the bad file), and the tools' runner drops it from the
+evaluation, so each good image is scored once and the bad one not at all.
+``num_skipped`` / ``skipped_paths`` count the distinct bad files seen
 *by this process* (each DataLoader worker has its own copy of the dataset).
 Only data errors (:data:`~irtoolbox.datasets.image_io.DATA_ERRORS`) are
 skipped; a bug in a transform always raises.
@@ -42,6 +45,8 @@ from .lmdb_backend import META_INFO_NAME
 # Decodable images and np.save arrays (image_io reads both).
 IMG_EXTENSIONS = IMAGE_EXTENSIONS + ARRAY_EXTENSIONS
 ON_ERROR = ('raise', 'skip')
+#: metainfo key marking a test-mode stand-in for a bad sample (value: the bad file)
+SKIPPED_KEY = 'stands_in_for_bad_sample'
 
 Index = Union[int, Tuple[int, int]]
 
@@ -238,8 +243,12 @@ class BasicRestorationDataset(BaseDataset):
             if candidate in self._bad_indices:
                 continue
             try:
-                return self.prepare_seeded(candidate, pass_)
+                data = self.prepare_seeded(candidate, pass_)
             except DATA_ERRORS as err:
                 self._record_bad(candidate, err)
+                continue
+            if candidate != idx and self.test_mode:  # a stand-in: evaluation drops it
+                data['data_samples'].set_metainfo({SKIPPED_KEY: self._paths_of(idx)})
+            return data
         raise RuntimeError(f'Every sample of {type(self).__name__} is bad '
                            f'({self.num_skipped} files skipped): {self.skipped_paths[:5]} ...')

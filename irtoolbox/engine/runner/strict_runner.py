@@ -14,14 +14,20 @@ which logs what it skipped.
 saved in the checkpoint (typically: the run extended by a larger
 ``max_iters``). mmengine would restore the saved scheduler state over the
 configured one, keeping the old schedule's end, so the learning rate would
-silently freeze after it. The tools build this runner.
+silently freeze after it.
+
+Validation and test loops drop the stand-ins that a dataset with
+``on_error='skip'`` returns for bad samples (metainfo ``SKIPPED_KEY``) before
+the evaluator sees them, so no image is scored twice. The tools build this
+runner.
 """
-from typing import Any, Callable, Dict, List, Union
+from typing import Any, Callable, Dict, List, Sequence, Union
 
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from irtoolbox.datasets.basic_restoration_dataset import SKIPPED_KEY
 from irtoolbox.registry import RUNNERS
 from irtoolbox.utils.checkpoint import load_weights_checked
 
@@ -40,6 +46,22 @@ def _flat_schedulers(schedulers: Any) -> List[Any]:
     return list(schedulers) if isinstance(schedulers, (list, tuple)) else [schedulers]
 
 
+def _without_stand_ins(process: Callable) -> Callable:
+    """``evaluator.process`` that leaves out the samples standing in for bad files."""
+    def process_kept(data_samples: Sequence, data_batch: Any = None) -> None:
+        keep = [i for i, s in enumerate(data_samples)
+                if SKIPPED_KEY not in getattr(s, 'metainfo', s if isinstance(s, dict) else {})]
+        if len(keep) == len(data_samples):
+            return process(data_samples, data_batch)
+        if not keep:
+            return None
+        if isinstance(data_batch, dict):
+            data_batch = {k: [v[i] for i in keep] if isinstance(v, (list, tuple)) else
+                          (v[keep] if hasattr(v, 'shape') else v) for k, v in data_batch.items()}
+        return process([data_samples[i] for i in keep], data_batch)
+    return process_kept
+
+
 def schedule_placement(schedulers: Any) -> List[Dict[str, Any]]:
     """Each scheduler's type and iteration fields (:data:`SCHEDULE_FIELDS`)."""
     return [dict(type=type(s).__name__,
@@ -51,6 +73,19 @@ def schedule_placement(schedulers: Any) -> List[Dict[str, Any]]:
 class StrictLoadRunner(Runner):
     """``Runner`` whose ``load_checkpoint`` (``load_from``, ``resume``) is strict by
     default; the config's ``load_from_strict=False`` allows a logged partial load."""
+
+    def build_val_loop(self, loop: Any) -> Any:
+        return self._drop_stand_ins(super().build_val_loop(loop))
+
+    def build_test_loop(self, loop: Any) -> Any:
+        return self._drop_stand_ins(super().build_test_loop(loop))
+
+    @staticmethod
+    def _drop_stand_ins(loop: Any) -> Any:
+        evaluator = getattr(loop, 'evaluator', None)
+        if evaluator is not None:
+            evaluator.process = _without_stand_ins(evaluator.process)
+        return loop
 
     def resume(self, filename: str, resume_optimizer: bool = True,
                resume_param_scheduler: bool = True, map_location: Any = 'default') -> None:
