@@ -40,3 +40,19 @@ def test_finite_and_nested_outputs():
     with pytest.raises(NonFiniteLossError, match=r'iteration 3: gen.loss_gan \(NaN/Inf\)'):
         hook.after_train_iter(_Runner(), 2, outputs=dict(
             gen=dict(loss_gan=torch.tensor([1.0, float('inf')])), loss_pix=0.5))
+
+
+def test_guard_names_the_checkpoint_that_exists_or_says_none(tmp_path):
+    hook = NonFiniteLossGuardHook()
+
+    class _Runner:
+        work_dir = str(tmp_path)
+
+    nan = dict(loss=torch.tensor(float('nan')))
+    with pytest.raises(NonFiniteLossError, match='no checkpoint has been saved in'):
+        hook.after_train_iter(_Runner(), 0, outputs=nan)
+    checkpoint = tmp_path / 'iter_4.pth'
+    checkpoint.write_bytes(b'x')
+    (tmp_path / 'last_checkpoint').write_text(str(checkpoint))
+    with pytest.raises(NonFiniteLossError, match=r'iter_4\.pth is the last good state'):
+        hook.after_train_iter(_Runner(), 5, outputs=nan)

@@ -9,6 +9,7 @@ included, never run for that iteration and the last good checkpoint stays
 the one ``--resume`` picks.
 """
 import math
+import os.path as osp
 from numbers import Number
 from typing import Any, Iterator, Optional, Tuple
 
@@ -40,6 +41,21 @@ def _is_finite(value: Any) -> bool:
     return math.isfinite(float(value))
 
 
+def last_good_state(runner: Any) -> str:
+    """Which checkpoint holds the last good state: the one mmengine's
+    ``last_checkpoint`` pointer in the work dir names, if that file exists."""
+    pointer = osp.join(str(runner.work_dir), 'last_checkpoint')
+    checkpoint = None
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            checkpoint = f.read().strip() or None
+    if checkpoint and osp.isfile(checkpoint):
+        return (f'{checkpoint} is the last good state (resume it with a lower learning '
+                'rate or gradient clipping).')
+    return (f'no checkpoint has been saved in {runner.work_dir} yet: restart with a lower '
+            'learning rate or gradient clipping.')
+
+
 @HOOKS.register_module()
 class NonFiniteLossGuardHook(Hook):
     """Raise :class:`NonFiniteLossError` when any term of the train outputs is NaN/Inf.
@@ -64,6 +80,4 @@ class NonFiniteLossGuardHook(Hook):
         if bad:
             raise NonFiniteLossError(
                 f'Non-finite loss at iteration {batch_idx + 1}: {", ".join(bad)} (NaN/Inf). '
-                'Training stopped without saving this iteration; the last checkpoint in '
-                f'{runner.work_dir} is the last good state (resume it with a lower learning '
-                'rate or gradient clipping).')
+                f'Training stopped without saving this iteration; {last_good_state(runner)}')
