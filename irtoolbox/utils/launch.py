@@ -42,10 +42,10 @@ def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str])
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if work_dir is not None:
-        check_output_folder(work_dir, '--work-dir')
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    check_output_folder(cfg.work_dir, '--work-dir' if work_dir is not None else 'work_dir')
     check_vis_backends(cfg)
     return cfg
 

@@ -80,3 +80,13 @@ def test_output_folder_that_is_a_file_is_refused(tmp_path):
     path.write_text('x')
     with pytest.raises(NotADirectoryError, match='--out-dir .*file.txt is a file'):
         check_output_folder(str(path), '--out-dir')
+
+
+def test_work_dir_that_is_a_file_is_refused_at_config_load(tmp_path):
+    from conftest import DEMO_CONFIG
+
+    from irtoolbox.utils.launch import load_config
+    path = tmp_path / 'work'
+    path.write_text('x')  # today: a raw FileExistsError once the Runner is built
+    with pytest.raises(NotADirectoryError, match='--work-dir .*work is a file'):
+        load_config(DEMO_CONFIG, None, str(path))
