@@ -36,17 +36,16 @@ gradient (``unused=('pattern', ...)`` in a row lists, by ``fnmatch`` on the
 qualified name, parameters a tiny config legitimately leaves out of the graph).
 """
 import fnmatch
-import inspect
-import re
 
 import pytest
 import torch
-from mmengine.model import BaseDataPreprocessor, BaseModel, BaseModule
+from mmengine.model import BaseDataPreprocessor, BaseModel
 
 import irtoolbox.models  # noqa: F401  (registers every part)
 from irtoolbox.models.restorers.all_in_one_restorer import BatchContext
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
+from irtoolbox.testing import house_style_problems
 
 # --------------------------------------------------------------------------
 # One row per registered part. Keep rows tiny: the whole file runs in seconds.
@@ -317,50 +316,6 @@ def test_every_row_names_a_registered_part():
 # --------------------------------------------------------------------------
 # House style (docs/contributing.md), checked on the class of every part.
 # --------------------------------------------------------------------------
-def _init_params(cls: type) -> list:
-    return [p for p in inspect.signature(cls.__init__).parameters.values()
-            if p.name != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-
-def _args_entries(cls: type) -> dict:
-    """``{argument name: its text}`` from the ``Args:`` section of the class docstring."""
-    doc = inspect.getdoc(cls) or ''
-    match = re.search(r'^Args:\n(.*?)(?:^\S|\Z)', doc, flags=re.S | re.M)
-    entries, current = {}, None
-    for line in (match.group(1) if match else '').splitlines():
-        head = re.match(r'^    (\w+)(?: \([^)]*\))?:(.*)', line)
-        if head:
-            current = head.group(1)
-            entries[current] = head.group(2)
-        elif current is not None:
-            entries[current] += ' ' + line.strip()
-    return entries
-
-
-def house_style_problems(cls: type) -> list:
-    """What a registered class breaks of docs/contributing.md's "A part" rules."""
-    name, params, problems = cls.__name__, _init_params(cls), []
-    if not issubclass(cls, BaseDataPreprocessor):  # mmengine's own base class
-        if not issubclass(cls, BaseModule):
-            problems.append(f'{name} must subclass mmengine BaseModule')
-        if 'init_cfg' not in [p.name for p in params]:
-            problems.append(f'{name} must take init_cfg')
-    mutable = [p.name for p in params if isinstance(p.default, (dict, list, set))]
-    if mutable:
-        problems.append(f'{name}: mutable default arguments {mutable}')
-    if not inspect.getdoc(cls.forward):
-        problems.append(f'{name}.forward has no docstring')
-    entries = _args_entries(cls)
-    undocumented = [p.name for p in params if p.name not in entries]
-    if undocumented:
-        problems.append(f'{name}: Args: has no entry for {undocumented}')
-    no_default = [p.name for p in params if p.default is not p.empty and p.name in entries
-                  and 'default' not in entries[p.name].lower()]
-    if no_default:
-        problems.append(f'{name}: Args: entries that do not name their default: {no_default}')
-    return problems
-
-
 @pytest.mark.parametrize('name', registered_parts())
 def test_part_follows_house_style(name):
     problems = house_style_problems(MODELS.get(name))

@@ -1,15 +1,15 @@
 """The example part of docs/contributing.md, taken from the markdown and run,
 so that the page a newcomer copies from stays true: it builds from a config,
 runs forward and backward, and passes the house-style checks of
-test_all_parts.py."""
+irtoolbox.testing."""
 import os.path as osp
 import re
 
 import torch
 from conftest import REPO_ROOT
-from test_all_parts import house_style_problems
 
 from irtoolbox.registry import MODELS
+from irtoolbox.testing import house_style_problems
 
 DOC = osp.join(REPO_ROOT, 'docs', 'contributing.md')
 
