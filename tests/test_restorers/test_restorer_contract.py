@@ -140,3 +140,31 @@ def test_head_that_reads_the_batch_gets_inputs_and_samples_in_every_mode():
 def test_module_name_patterns_match_name_by_name(name, pattern, expected):
     from irtoolbox.models.restorers.restorer import module_name_matches
     assert module_name_matches(name, pattern) is expected
+
+
+@MODELS.register_module(force=True)
+class _ContractUnknownReader(nn.Module):
+    """Test head declaring a context entry that does not exist."""
+    context_reads = ('inputs', 'depth_map')
+
+    def forward(self, features):
+        return features
+
+
+def test_a_part_declaring_an_unknown_context_entry_fails_at_build_naming_it():
+    with pytest.raises(ValueError, match=r"head \(_ContractUnknownReader\) declares "
+                       r"context_reads \['depth_map'\]"):
+        _model(dict(l1=dict(type='L1Loss')), head=dict(type='_ContractUnknownReader'))
+
+
+def test_no_module_keeps_the_context_after_the_forward():
+    """The context lives for one forward: none is active afterwards and no module
+    holds one (nothing is written onto modules)."""
+    from irtoolbox.models.batch_context import optional_batch_context
+    model = _model(dict(l1=dict(type='L1Loss')), head=dict(type='_ContractRecordingHead'))
+    data = model.data_preprocessor(_batch(), True)
+    model(data['inputs'], data['data_samples'], mode='loss')
+    assert optional_batch_context() is None
+    with pytest.raises(RuntimeError, match='_ContractRecordingHead reads the batch'):
+        model.head(torch.zeros(1))
+    assert not any('batch_context' in vars(m) for m in model.modules())
