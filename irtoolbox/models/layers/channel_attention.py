@@ -5,7 +5,8 @@ used by RCAN and by FDR-Net's feature aggregation (Eq. 6) and fusion (Sec. 3.5).
 (C -> C / reduction) and ``W2`` (back to C). FDR-Net does not give the
 reduction; 16 (RCAN's) is the default, configurable.
 """
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 import torch
 import torch.nn as nn
@@ -13,6 +14,8 @@ from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
 
 from irtoolbox.registry import MODELS
+
+_RELU = MappingProxyType(dict(type='ReLU'))  # read-only: a default shared by every call
 
 
 @MODELS.register_module()
@@ -23,11 +26,13 @@ class ChannelAttention(BaseModule):
         in_channels: channels of the input. Required.
         reduction: squeeze ratio of the hidden layer (hidden width at least 1).
             Default: 16.
-        act_cfg: activation of the hidden layer. Default: ``dict(type='ReLU')``.
+        act_cfg: activation of the hidden layer; ``None``: none (linear).
+            Default: ``dict(type='ReLU')``.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    def __init__(self, in_channels: int, reduction: int = 16, act_cfg: Optional[dict] = None,
+    def __init__(self, in_channels: int, reduction: int = 16,
+                 act_cfg: Optional[Mapping] = _RELU,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if in_channels < 1 or reduction < 1:
@@ -36,7 +41,7 @@ class ChannelAttention(BaseModule):
         hidden = max(1, in_channels // reduction)
         self.squeeze = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), nn.Conv2d(in_channels, hidden, 1),
-            build_activation_layer(act_cfg or dict(type='ReLU')),
+            nn.Identity() if act_cfg is None else build_activation_layer(dict(act_cfg)),
             nn.Conv2d(hidden, in_channels, 1), nn.Sigmoid())
         self.out_channels = in_channels  # protocol attribute, read by the plugin stack
 
