@@ -78,3 +78,21 @@ def test_parameter_counts() -> None:
     assert count(resolution=256, channel_base=16384, num_fp16_res=4,
                  conv_clamp=256) == (24_767_458, 14, 144)
     assert count(resolution=1024, channel_base=32768) == (30_370_060, 18, 182)
+
+
+def test_latent_restorer_starts_from_w_avg() -> None:
+    """LatentRestorer with the tiny NVlabs weights: the start is w_avg on every row and
+    one restoration step runs (gradient through synthesis)."""
+    from irtoolbox.models.restorers.latent_restorer import LatentRestorer
+    folder = REF / 'tiny'
+    restorer = LatentRestorer(
+        generator=dict(type='StyleGAN2Generator', resolution=32, z_dim=64, w_dim=64,
+                       mapping_layers=2, channel_base=512, channel_max=64, noise_mode='const'),
+        data_loss=dict(type='MSELoss'), generator_checkpoint=str(folder / 'state_dict.pt'),
+        num_steps=1, num_mean_samples=8)
+    restorer.load_generator()
+    ws, _ = restorer.start(torch.device('cpu'))
+    w_avg = torch.load(folder / 'state_dict.pt', weights_only=True)['mapping.w_avg']
+    assert torch.equal(ws, w_avg.expand(8, -1))
+    out = restorer.restore(torch.zeros(1, 3, 32, 32))
+    assert out.shape == (1, 3, 32, 32) and torch.isfinite(out).all()

@@ -161,8 +161,13 @@ class LatentRestorer(BaseModel):
     def start(self, device: torch.device) -> tuple:
         """The mean latent repeated num_ws times and the prior samples (or None)."""
         prior = self.prior_latents(self.num_prior_samples, device) if self.mmd_loss else None
-        mean = self.prior_latents(self.num_mean_samples, device).mean(0)
-        return mean.expand(self.generator.num_ws, -1).clone(), prior
+        # a StyleGAN2's tracked w_avg (NVlabs' truncation centre) is the mean latent
+        # when it has one; else E_z[f(z)] by sampling
+        tracked = getattr(self.generator, 'tracked_mean_latent', None)
+        mean = tracked() if tracked is not None else None
+        if mean is None:
+            mean = self.prior_latents(self.num_mean_samples, device).mean(0)
+        return mean.to(device).expand(self.generator.num_ws, -1).clone(), prior
 
     def restore(self, lq: torch.Tensor) -> torch.Tensor:
         """lq: 1 x C x h x w degraded image in [-1, 1]. Returns: 1 x 3 x H x W in [-1, 1]."""
