@@ -1,8 +1,9 @@
-# The paper's setting (Sec. 4.1): StyleGAN2 at 256 x 256 (W of 512 dims), 100 steps from the
-# mean latent, MMD with 1000 prior samples and gamma = 512, the 6-block degradation model,
-# spherical steps and PULSE's cross loss. A real StyleGAN2 plugs in through a registered
-# wrapper with mapping(z), synthesis(ws), num_ws, z_dim, w_dim (README); the StyleGAN-like
-# generator below has that shape (14 latents of 512 at 256 x 256) and stands in for it.
+# The paper's setting (Sec. 4.1): StyleGAN2 at 256 x 256 (W of 512 dims, 14 latents), 100 steps
+# from the mean latent, MMD with 1000 prior samples and gamma = 512, the 6-block degradation
+# model, spherical steps and PULSE's cross loss. The generator is NVlabs' paper256 config
+# (channel_base 16384, conv_clamp 256, as the celebahq256 transfer-source pickle); float32 on
+# CPU. Noise is the stored constant maps so that G(w) is deterministic in w. Weights: convert
+# celebahq-res256-mirror-paper256-kimg100000-ada-target0.5.pkl (README).
 _base_ = ['_base_/latent_test_only.py']
 data_root = 'data/celeba_hq_256'
 test_pipeline = [
@@ -19,8 +20,9 @@ test_dataloader = dict(
 train_dataloader = test_dataloader  # never iterated (latent_test_only.py)
 model = dict(
     type='LatentRestorer',
-    generator=dict(type='StyleGANLikeGenerator', resolution=256, z_dim=512, w_dim=512,
-                   mapping_layers=8, channels=64),
+    generator=dict(type='StyleGAN2Generator', resolution=256, z_dim=512, w_dim=512,
+                   mapping_layers=8, channel_base=16384, channel_max=512, num_fp16_res=4,
+                   conv_clamp=256, noise_mode='const'),
     generator_checkpoint='checkpoints/stylegan2_celebahq256.pth',
     data_loss=dict(type='DegradationLikelihoodLoss',
                    model=dict(type='ConditionalPixelCNN', channels=100, num_blocks=6, num_mix=10),
