@@ -28,3 +28,23 @@ def test_channel_attention_none_is_linear_and_default_is_relu() -> None:
         assert not torch.allclose(linear(x), _by_hand(linear, x, torch.relu), atol=1e-3)
         relu = MODELS.build(dict(type='ChannelAttention', in_channels=8, reduction=2))
         assert torch.allclose(relu(x), _by_hand(relu, x, torch.relu), atol=1e-6)
+
+
+def _is_affine(model: nn.Module, shape: tuple) -> bool:
+    """f(x + y) + f(0) == f(x) + f(y): true of a network with no activation."""
+    x, y, zero = torch.randn(shape), torch.randn(shape), torch.zeros(shape)
+    with torch.no_grad():
+        return torch.allclose(model(x + y) + model(zero), model(x) + model(y), atol=1e-5)
+
+
+def test_sisr_backbones_act_none_is_linear() -> None:
+    torch.manual_seed(0)
+    for cfg in (dict(type='VDSR', mid_channels=4, num_layers=3, out_kernel_size=3),
+                dict(type='DRRN', mid_channels=4, num_units=3, fuse_channels=4,
+                     out_kernel_size=3)):
+        linear = MODELS.build(dict(cfg, act_cfg=None))
+        default = MODELS.build(cfg)
+        linear.init_weights()
+        default.init_weights()
+        assert _is_affine(linear, (1, 1, 6, 6)), cfg['type']
+        assert not _is_affine(default, (1, 1, 6, 6)), cfg['type']

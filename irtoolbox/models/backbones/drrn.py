@@ -13,7 +13,8 @@ bicubic global skip.
 
 About 0.34 M parameters at x2 (the paper gives ~0.36 M).
 """
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 import torch
 import torch.nn as nn
@@ -21,6 +22,8 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 
 from irtoolbox.models.layers.image_output import SISROutputBackbone
 from irtoolbox.registry import MODELS
+
+_LEAKY = MappingProxyType(dict(type='LeakyReLU', negative_slope=0.05))  # read-only default
 
 
 @MODELS.register_module()
@@ -34,7 +37,8 @@ class DRRN(SISROutputBackbone):
         num_units: residual units U of the block. Default: 9.
         concat_every: concatenate the output of every this many units. Default: 3.
         fuse_channels: channels of the 1x1 fusion conv (z). Default: 64.
-        act_cfg: activation. Default: LeakyReLU(0.05).
+        act_cfg: activation; ``None``: none (a linear network). Default:
+            ``dict(type='LeakyReLU', negative_slope=0.05)``.
         norm_cfg: normalisation before each activation of the units (DRRN's
             BatchNorm; not shared between units). Default: None.
         out_kernel_size: kernel of the upscaling transposed conv. Default: 17.
@@ -44,19 +48,21 @@ class DRRN(SISROutputBackbone):
 
     def __init__(self, in_channels: int = 1, scale: int = 2, mid_channels: int = 128,
                  num_units: int = 9, concat_every: int = 3, fuse_channels: int = 64,
-                 act_cfg: Optional[dict] = None, norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[Mapping] = _LEAKY, norm_cfg: Optional[dict] = None,
                  out_kernel_size: int = 17, with_output_layer: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_units % concat_every:
             raise ValueError(f'DRRN: num_units {num_units} must be a multiple of '
                              f'concat_every {concat_every}')
-        act_cfg = act_cfg or dict(type='LeakyReLU', negative_slope=0.05)
+        # 'Identity' is how the output layer is told 'no activation'
+        act_cfg = dict(type='Identity') if act_cfg is None else dict(act_cfg)
         self.num_units, self.concat_every = num_units, concat_every
         self.conv_in = nn.Conv2d(in_channels, mid_channels, 3, 1, 1)
         self.conv_a = nn.Conv2d(mid_channels, mid_channels, 3, 1, 1)
         self.conv_b = nn.Conv2d(mid_channels, mid_channels, 3, 1, 1)
-        self.act = build_activation_layer(act_cfg)
+        self.act = nn.Identity() if act_cfg['type'] == 'Identity' \
+            else build_activation_layer(act_cfg)
         self.norms = nn.ModuleList(
             [nn.ModuleList([build_norm_layer(norm_cfg, mid_channels)[1] for _ in range(2)])
              for _ in range(num_units)]) if norm_cfg else None

@@ -9,7 +9,8 @@ z is the 19th conv's output before its ReLU, so h = ReLU + transposed conv +
 bicubic skip (:func:`sisr_output_layer_cfg`). Y channel by default
 (``in_channels=1``), RGB as an option.
 """
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 import torch
 import torch.nn as nn
@@ -17,6 +18,8 @@ from mmcv.cnn import build_activation_layer
 
 from irtoolbox.models.layers.image_output import SISROutputBackbone
 from irtoolbox.registry import MODELS
+
+_RELU = MappingProxyType(dict(type='ReLU'))  # read-only default
 
 
 @MODELS.register_module()
@@ -28,7 +31,8 @@ class VDSR(SISROutputBackbone):
         scale: upscaling factor (2, 3, 4). Default: 2.
         mid_channels: width. Default: 64.
         num_layers: convolutional layers including the output one. Default: 20.
-        act_cfg: activation. Default: ``dict(type='ReLU')``.
+        act_cfg: activation; ``None``: none (a linear network). Default:
+            ``dict(type='ReLU')``.
         out_kernel_size: kernel of the upscaling transposed conv. Default: 17.
         with_output_layer: True: the whole network (returns the image); False:
             g only (returns z). Default: True.
@@ -36,14 +40,16 @@ class VDSR(SISROutputBackbone):
     """
 
     def __init__(self, in_channels: int = 1, scale: int = 2, mid_channels: int = 64,
-                 num_layers: int = 20, act_cfg: Optional[dict] = None,
+                 num_layers: int = 20, act_cfg: Optional[Mapping] = _RELU,
                  out_kernel_size: int = 17, with_output_layer: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        act_cfg = act_cfg or dict(type='ReLU')
+        # 'Identity' is how the output layer is told 'no activation'
+        act_cfg = dict(type='Identity') if act_cfg is None else dict(act_cfg)
         layers = [nn.Conv2d(in_channels, mid_channels, 3, 1, 1)]
         for _ in range(num_layers - 2):
-            layers += [build_activation_layer(act_cfg),
+            layers += [nn.Identity() if act_cfg['type'] == 'Identity'
+                       else build_activation_layer(act_cfg),
                        nn.Conv2d(mid_channels, mid_channels, 3, 1, 1)]
         self.body = nn.Sequential(*layers)
         self.build_output_layer(mid_channels, in_channels, scale, act_cfg, out_kernel_size,
