@@ -112,3 +112,28 @@ def test_refuses_os_system(tmp_path) -> None:
     with pytest.raises(NVlabsPickleError, match=r'refused global (posix|nt)\.system'):
         load_nvlabs_generator(str(path))
     assert not marker.exists()
+
+
+def test_converter_script(tmp_path, monkeypatch) -> None:
+    """tools/model_converters/stylegan2_nvlabs.py: .pkl -> checkpoint the config loads;
+    a config whose conv_clamp differs from the pickled kwargs is refused."""
+    import importlib.util
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        'stylegan2_nvlabs', root / 'tools' / 'model_converters' / 'stylegan2_nvlabs.py')
+    conv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conv)
+    path = write_snapshot(tmp_path, monkeypatch, 'pass')
+    gen = ("dict(type='StyleGAN2Generator', resolution=32, z_dim=64, w_dim=64, "
+           "mapping_layers=2, channel_base=512, channel_max=64{})")
+    good, bad = tmp_path / 'good.py', tmp_path / 'bad.py'
+    good.write_text(f'model = {gen.format("")}\n')
+    bad.write_text(f'model = {gen.format(", conv_clamp=256")}\n')
+    out = tmp_path / 'out.pth'
+    assert conv.main([str(path), str(out), '--config', str(good), '--part', '']) == 0
+    ref = torch.load(REF / 'state_dict.pt', weights_only=True)
+    state = torch.load(out, weights_only=True)['state_dict']
+    assert all(torch.equal(state[k], v) for k, v in ref.items()) and len(state) == len(ref)
+    assert conv.main([str(path), str(tmp_path / 'x.pth'), '--config', str(bad),
+                      '--part', '']) == 1
+    assert not (tmp_path / 'x.pth').exists()

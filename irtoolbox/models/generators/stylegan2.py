@@ -380,6 +380,7 @@ class StyleGAN2Generator(BaseModule):
                  fused_modconv: Optional[bool] = None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.z_dim, self.w_dim, self.img_resolution = z_dim, w_dim, resolution
+        self.conv_clamp, self.num_fp16_res = conv_clamp, num_fp16_res
         self.synthesis = SynthesisNetwork(w_dim, resolution, img_channels, channel_base,
                                           channel_max, num_fp16_res, conv_clamp, noise_mode,
                                           fused_modconv)
