@@ -48,3 +48,10 @@ def test_sisr_backbones_act_none_is_linear() -> None:
         default.init_weights()
         assert _is_affine(linear, (1, 1, 6, 6)), cfg['type']
         assert not _is_affine(default, (1, 1, 6, 6)), cfg['type']
+
+
+def test_fdr_resblock_act_none_is_linear() -> None:
+    from irtoolbox.models.layers.fd_fa_layers import ResBlock
+    torch.manual_seed(0)
+    assert _is_affine(ResBlock(4, act_cfg=None), (1, 4, 5, 5))
+    assert not _is_affine(ResBlock(4), (1, 4, 5, 5))

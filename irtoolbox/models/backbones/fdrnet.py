@@ -35,14 +35,14 @@ output pixel depends on the whole input: the receptive field is global
 (``receptive_field`` is left undeclared), and tiled inference differs slightly
 from whole-image inference.
 """
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList, Sequential
 
 from irtoolbox.models.layers.channel_attention import ChannelAttention
-from irtoolbox.models.layers.fd_fa_layers import FDFABlock, res_blocks
+from irtoolbox.models.layers.fd_fa_layers import RELU_CFG, FDFABlock, res_blocks
 from irtoolbox.models.plugins.plugin_stack import build_plugin_stack, group_plugins
 from irtoolbox.registry import MODELS
 
@@ -59,14 +59,16 @@ class FDRPhase(BaseModule):
         num_aux_blocks: ResBlocks of the auxiliary branch. Default: 1.
         ca_reduction: reduction of the fusion's channel attention. Default: 16.
         fusion_kernel_size: kernel of the fusion convolution. Default: 3.
-        act_cfg: activation of the ResBlocks. Default: ``dict(type='ReLU')``.
+        act_cfg: activation of the ResBlocks; ``None``: none (linear).
+            Default: ``dict(type='ReLU')``.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
     def __init__(self, channels: int, use_fdm: bool = True, use_aux: bool = True,
                  fdfa_cfg: Optional[dict] = None, num_replacement_blocks: int = 5,
                  num_aux_blocks: int = 1, ca_reduction: int = 16, fusion_kernel_size: int = 3,
-                 act_cfg: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+                 act_cfg: Optional[Mapping] = RELU_CFG,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if use_fdm:
             self.lower = FDFABlock(channels, channels, act_cfg=act_cfg, **(fdfa_cfg or {}))
@@ -113,7 +115,8 @@ class FDRNet(BaseModule):
         phase_residual: how phases are joined: ``'dual'``
             (``x_{k+1} = x_k + y_k + y_{k-1}``, the module docstring) or
             ``'plain'`` (``x_{k+1} = x_k + y_k``). Default: ``'dual'``.
-        act_cfg: activation of the ResBlocks. Default: ``dict(type='ReLU')``.
+        act_cfg: activation of the ResBlocks; ``None``: none (linear).
+            Default: ``dict(type='ReLU')``.
         plugins: ``[dict(cfg=module cfg, position='input')]``, modules run on the
             image before the head convolution. Default: ``None``.
         init_cfg: mmengine initialisation config. Default: ``None``.
@@ -124,7 +127,7 @@ class FDRNet(BaseModule):
                  num_process_blocks: int = 1, share_norm: bool = True, use_fdm: bool = True,
                  num_replacement_blocks: int = 5, use_aux: bool = True, num_aux_blocks: int = 1,
                  ca_reduction: int = 16, fusion_kernel_size: int = 3,
-                 global_residual: bool = True, act_cfg: Optional[dict] = None,
+                 global_residual: bool = True, act_cfg: Optional[Mapping] = RELU_CFG,
                  plugins: Optional[Sequence[dict]] = None, phase_residual: str = 'dual',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)

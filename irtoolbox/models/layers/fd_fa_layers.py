@@ -26,7 +26,8 @@ Choices where the paper is silent (all configurable):
 ``FDFABlock`` is registered, so the FD/FA layers work in any backbone, e.g.
 as a U-Net plugin (``configs/fdrnet/`` has one).
 """
-from typing import List, Optional
+from types import MappingProxyType
+from typing import List, Mapping, Optional
 
 import torch
 import torch.nn as nn
@@ -38,21 +39,25 @@ from irtoolbox.registry import MODELS
 from .channel_attention import ChannelAttention
 from .gdn import GDN, apply_gdn
 
+# Read-only default activation of the ResBlocks (a dict default would be shared).
+RELU_CFG = MappingProxyType(dict(type='ReLU'))
+
 
 class ResBlock(BaseModule):
     """conv3x3 - act - conv3x3 plus the identity (He et al.), width unchanged.
 
     Args:
         channels: feature width. Required.
-        act_cfg: activation between the convolutions. Default: ``dict(type='ReLU')``.
+        act_cfg: activation between the convolutions; ``None``: none (linear).
+            Default: ``dict(type='ReLU')``.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    def __init__(self, channels: int, act_cfg: Optional[dict] = None,
+    def __init__(self, channels: int, act_cfg: Optional[Mapping] = RELU_CFG,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.conv1 = ConvModule(channels, channels, 3, padding=1,
-                                act_cfg=act_cfg or dict(type='ReLU'))
+                                act_cfg=None if act_cfg is None else dict(act_cfg))
         self.conv2 = ConvModule(channels, channels, 3, padding=1, act_cfg=None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -60,7 +65,7 @@ class ResBlock(BaseModule):
         return x + self.conv2(self.conv1(x))
 
 
-def res_blocks(channels: int, num_blocks: int, act_cfg: Optional[dict]) -> nn.Module:
+def res_blocks(channels: int, num_blocks: int, act_cfg: Optional[Mapping]) -> nn.Module:
     """``num_blocks`` ResBlocks in sequence (Identity for 0)."""
     if num_blocks < 0:
         raise ValueError(f'the number of ResBlocks must be >= 0, got {num_blocks}')
@@ -99,12 +104,13 @@ class FALayer(BaseModule):
         ca_reduction: reduction of the channel attention. Default: 16.
         own_norm: learn an own inverse normalisation; False: the caller passes
             the FD-layer's :class:`GDN` to :meth:`forward`. Default: False.
-        act_cfg: activation of the process module. Default: ``dict(type='ReLU')``.
+        act_cfg: activation of the process module; ``None``: none (linear).
+            Default: ``dict(type='ReLU')``.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
     def __init__(self, channels: int, num_process_blocks: int = 1, ca_reduction: int = 16,
-                 own_norm: bool = False, act_cfg: Optional[dict] = None,
+                 own_norm: bool = False, act_cfg: Optional[Mapping] = RELU_CFG,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.process = res_blocks(channels, num_process_blocks, act_cfg)
@@ -136,7 +142,8 @@ class FDFABlock(BaseModule):
         num_process_blocks: ResBlocks of each FA process module. Default: 1.
         ca_reduction: reduction of the FA channel attention. Default: 16.
         share_norm: FA-layer i uses FD-layer i's ``w, b`` (Eq. 7). Default: True.
-        act_cfg: activation of the process modules. Default: ``dict(type='ReLU')``.
+        act_cfg: activation of the process modules; ``None``: none (linear).
+            Default: ``dict(type='ReLU')``.
         init_cfg: mmengine initialisation config. Default: ``None``.
 
     Attributes:
@@ -148,7 +155,8 @@ class FDFABlock(BaseModule):
     def __init__(self, in_channels: int, channels: Optional[int] = None,
                  num_fd_layers: int = 3, fd_kernel_size: int = 3, num_process_blocks: int = 1,
                  ca_reduction: int = 16, share_norm: bool = True,
-                 act_cfg: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+                 act_cfg: Optional[Mapping] = RELU_CFG,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_fd_layers < 1:
             raise ValueError(f'FDFABlock: num_fd_layers must be >= 1, got {num_fd_layers}')
