@@ -15,7 +15,8 @@ entry naming its default for every argument that has one.
 """
 import inspect
 import re
-from typing import Dict, List
+from types import MappingProxyType
+from typing import Any, Dict, List, Optional, Tuple
 
 from mmengine.model import BaseDataPreprocessor, BaseModule
 
@@ -71,3 +72,53 @@ def house_style_problems(cls: type) -> List[str]:
     if no_default:
         problems.append(f'{name}: Args: entries that do not name their default: {no_default}')
     return problems
+
+
+_NOT_PARSED = object()
+
+
+def _documented_value(entry: str) -> Any:
+    """The value after "Default:" in an ``Args:`` entry, or ``_NOT_PARSED``.
+
+    Only a Python literal or a ``dict(...)`` call is read (in ````double
+    backticks```` or as the first word); prose ("LeakyReLU(0.05)", "its
+    defaults") is not guessed at.
+    """
+    match = re.search(r'Default:\s*(``(.+?)``|(\S+?))(?:[.,;]?\s|[.,;]?$|\s*\()', entry + ' ')
+    if not match:
+        return _NOT_PARSED
+    text = match.group(2) or match.group(3)
+    try:  # dict(...) and literals only: no builtins reach the expression
+        return eval(text, {'__builtins__': {}}, {'dict': dict, 'True': True,  # noqa: S307
+                                                 'False': False, 'None': None})
+    except Exception:  # prose, a name, an expression: not a checkable value
+        return _NOT_PARSED
+
+
+def _plain(value: Any) -> Any:
+    """A read-only mapping as a dict, a list as a tuple, for comparing."""
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def default_mismatches(cls: type) -> List[Tuple[str, Any, Optional[Any]]]:
+    """Arguments whose ``Args:`` "Default:" differs from ``inspect.signature``.
+
+    Args:
+        cls: the class of a model part.
+
+    Returns:
+        ``(argument, documented value, signature default)`` for every argument
+        whose documented default reads as a Python value different from the
+        real one (issue 17, part 5: a documented default that is not the
+        signature's is a lie to the reader). Entries in prose are skipped.
+    """
+    entries, found = args_entries(cls), []
+    for param in init_params(cls):
+        if param.default is param.empty or param.name not in entries:
+            continue
+        documented = _documented_value(entries[param.name])
+        if documented is not _NOT_PARSED and _plain(documented) != _plain(param.default):
+            found.append((param.name, documented, param.default))
+    return found
