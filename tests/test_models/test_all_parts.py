@@ -137,6 +137,9 @@ PART_CONFIGS = {
     'StyleGANLikeGenerator': dict(
         cfg=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4, mapping_layers=1,
                  channels=4), input=(2, 4), output=(2, 3, 8, 8)),
+    'StyleGAN2Generator': dict(
+        cfg=dict(type='StyleGAN2Generator', resolution=8, z_dim=4, w_dim=4, mapping_layers=1,
+                 channel_base=32, channel_max=4), input=(2, 4), output=(2, 3, 8, 8)),
     'DiscretizedLogisticMixtureLoss': dict(  # mixture parameters and an 8-bit image
         cfg=dict(type='DiscretizedLogisticMixtureLoss'),
         input=lambda: (torch.randn(2, 20, 3, 3, requires_grad=True),
