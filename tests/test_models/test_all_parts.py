@@ -68,6 +68,12 @@ PART_CONFIGS = {
         cfg=dict(type='Restormer', dim=4, num_blocks=(1, 1, 1, 1), heads=(1, 1, 1, 1),
                  num_refinement_blocks=1),
         input=(2, 3, 8, 8), output=(2, 3, 8, 8)),
+    'IDRReleased': dict(  # outside a forward's batch context: stage 2, mixed by its classifiers
+        cfg=dict(type='IDRReleased', dim=4, num_blocks=(1, 1, 1, 1), heads=(1, 1, 1, 1),
+                 num_refinement_blocks=1, num_tokens=2),
+        input=(2, 3, 8, 8), output=(2, 3, 8, 8),
+        # as released: stage 2 reads the hub detached; the attentions' own qkv are never used
+        unused=('hub', 'prior_blocks.*.attn.temperature', 'prior_blocks.*.attn.qkv*')),
     # plugins and layers
     'ChannelLayerNorm': dict(cfg=dict(type='ChannelLayerNorm', num_features=4),
                              input=(2, 4, 3, 3), output=(2, 4, 3, 3)),
@@ -177,6 +183,17 @@ PART_CONFIGS = {
     'DegradationTypeLoss': dict(  # taps, data_samples with task_idx
         cfg=dict(type='DegradationTypeLoss'), kind='module',
         input=lambda: (dict(degradation=[torch.randn(2, 5, requires_grad=True)]),
+                       [RestorationDataSample(metainfo=dict(task_idx=t)) for t in (0, 3)]),
+        output=()),
+    'ReleasedSAMLoss': dict(  # taps (SAM images per level), gt
+        cfg=dict(type='ReleasedSAMLoss'), kind='module',
+        input=lambda: (dict(sam=[torch.rand(2, 3, 8, 8, requires_grad=True),
+                                 torch.rand(2, 3, 4, 4, requires_grad=True)]),
+                       torch.rand(2, 3, 8, 8)), output=()),
+    'LevelTypeCELoss': dict(  # taps (class probabilities per level), data_samples with task_idx
+        cfg=dict(type='LevelTypeCELoss'), kind='module',
+        input=lambda: (dict(type_probs=[
+            torch.softmax(torch.randn(2, 5, 1, 1), 1).requires_grad_()]),
                        [RestorationDataSample(metainfo=dict(task_idx=t)) for t in (0, 3)]),
         output=()),
     'GANLoss': dict(
