@@ -47,6 +47,16 @@ def test_test_tool_refuses_another_models_checkpoint(demo_data, other_checkpoint
     assert 'Iter(test)' not in proc.stdout  # nothing was evaluated
 
 
+def test_test_tool_refuses_no_checkpoint_for_a_trained_restorer(tmp_path):
+    """'none' is for the latent restorer (its parts read their own files): a
+    Restorer scored without weights would report figures of an untrained model."""
+    proc = run_tool([sys.executable, 'tools/test.py', DEMO_CONFIG, 'none',
+                     '--work-dir', str(tmp_path / 'work')], check=False)
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    assert "checkpoint 'none' is for models" in proc.stderr and 'Restorer' in proc.stderr
+    assert 'Iter(test)' not in proc.stdout
+
+
 def test_init_model_partial_load_is_explicit_and_logged(other_checkpoint):
     with pytest.raises(CheckpointMismatchError, match='mis-shaped'):
         init_model(DEMO_CONFIG, str(other_checkpoint), cfg_options=TINY)
