@@ -1,4 +1,5 @@
 """Shared fixtures: paths of the repository and small demo data built once."""
+import importlib.util
 import os
 import os.path as osp
 import socket
@@ -10,6 +11,15 @@ import pytest
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        'residualcnn_c32b4_1xb8-400it_demo-blur-noise-jpeg.py')
+
+
+def load_tool_module(relpath: str):
+    """Import a script of tools/ (``'tools/model_converters/x.py'``) as a module."""
+    name = osp.splitext(osp.basename(relpath))[0]
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO_ROOT, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(args, cwd=None, env=None, timeout=300, check=True):

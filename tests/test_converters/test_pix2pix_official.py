@@ -1,11 +1,11 @@
 """tools/model_converters/pix2pix_official.py against the oracles made by running
 junyanz/pytorch-CycleGAN-and-pix2pix's networks.py (../shared/reference/pix2pix/)."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 import torch.nn as nn
+from conftest import load_tool_module
 
 from irtoolbox.utils.model_conversion import build_model_from_config
 
@@ -15,11 +15,7 @@ pytestmark = pytest.mark.skipif(not osp.isdir(REF), reason='needs ../shared/refe
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'pix2pix_official', osp.join(REPO, 'tools', 'model_converters', 'pix2pix_official.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module('tools/model_converters/pix2pix_official.py')
 
 
 def gan_config(tmp_path, depth):

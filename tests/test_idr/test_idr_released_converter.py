@@ -1,11 +1,11 @@
 """tools/model_converters/idr_released.py on the released oracle state dict (dim 8):
 the converted checkpoint loads strictly and reproduces the released outputs in
 stage 1 (blur route) and stage 2; a wrong shape is refused before writing."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
+from conftest import load_tool_module
 
 from irtoolbox.models.backbones.idr_released import IDRReleased
 
@@ -15,11 +15,7 @@ pytestmark = pytest.mark.skipif(not osp.isdir(REF), reason='needs ../shared/refe
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'idr_released_converter', osp.join(REPO, 'tools', 'model_converters', 'idr_released.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module('tools/model_converters/idr_released.py')
 
 
 def config(tmp_path, dim):
