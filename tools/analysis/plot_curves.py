@@ -14,9 +14,14 @@ JSON file itself.
 Panels: one for the losses (``loss``, ``loss_<name>``; log y axis), one per
 metric family (``PSNR`` and ``PSNR/degradation_level=1`` share a panel), and
 one per other key given with ``--keys`` (``lr`` gets a log axis). The x axis is
-the training iteration. A validation line is placed at the iteration of the
-training line logged before it: mmengine's LoggerHook writes metrics with
-``step`` = epoch (0 in iteration-based runs) unless ``log_metric_by_epoch=False``.
+the training iteration. mmengine's LoggerHook writes a validation line with
+``step`` = the iteration when ``log_metric_by_epoch=False`` (the toolbox default,
+configs/_base_/default_runtime.py) and ``step`` = the epoch (0 in iteration-based
+runs) otherwise. A validation step below the step of the training line logged
+before it can only be an epoch, so that line is placed at the training line's
+iteration; any other validation line is placed at its own step. (Training lines
+alone cannot locate validation: a short run logs training only every ``interval``
+iterations or at the end of a pass through the loader.)
 
 matplotlib is used (mmengine itself requires it, so it is always installed);
 the Agg backend needs no display. The image is ``width`` x ``panels *
@@ -70,15 +75,20 @@ def read_series(paths: List[str]) -> Series:
                     raise ValueError(f'plot_curves: {path} line {number} is not JSON: {err}')
                 if is_training_line(line):
                     last_train_step = line['step']
-                    x = line['step']
-                else:
-                    x = last_train_step if last_train_step is not None else line['step']
+                x = _iteration(line, last_train_step)
                 for key, value in line.items():
                     if key != 'step' and isinstance(value, (int, float)):
                         xs, ys = series.setdefault(key, ([], []))
                         xs.append(x)
                         ys.append(float(value))
     return series
+
+
+def _iteration(line: dict, last_train_step: Optional[int]) -> int:
+    """The training iteration of a scalars.json line (see the module docstring)."""
+    if is_training_line(line) or last_train_step is None or line['step'] >= last_train_step:
+        return line['step']
+    return last_train_step  # a validation step that is an epoch number
 
 
 def default_keys(series: Series) -> List[str]:
