@@ -50,7 +50,7 @@ from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
 from irtoolbox.utils.checkpoint import install_safe_checkpointing  # noqa: E402
 from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS as IMAGE_EXTS  # noqa: E402
 from irtoolbox.utils.image_conventions import image_to_uint8_hwc  # noqa: E402
-from irtoolbox.utils.launch import check_restores_images  # noqa: E402
+from irtoolbox.utils.launch import check_config_file, check_restores_images  # noqa: E402
 
 # .npy and TIFF are read and written memory-mapped, tile by tile (any size)
 INPUT_EXTS = tuple(dict.fromkeys((*IMAGE_EXTS, *STREAMED_EXTS)))
@@ -200,8 +200,7 @@ def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Nam
 def load_model_config(args: argparse.Namespace) -> Config:
     """The config with ``--cfg-options``, checked before anything is built: a model
     that restores no image, or tiling of one that cannot be tiled, is refused."""
-    if not osp.isfile(args.config):
-        raise InferError(f'config file not found: {args.config}')
+    check_config_file(args.config)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

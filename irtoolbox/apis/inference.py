@@ -39,6 +39,7 @@ from irtoolbox.utils.checkpoint import (
     safe_checkpointing,
 )
 from irtoolbox.utils.image_conventions import check_channel_order
+from irtoolbox.utils.launch import check_config_file
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
 PROGRESS_MIN_PIXELS = 2 ** 24  # a tile progress bar from 16 MP (4096 x 4096) up
@@ -46,8 +47,7 @@ PROGRESS_MIN_PIXELS = 2 ** 24  # a tile progress bar from 16 MP (4096 x 4096) up
 
 def _load_config(config: Union[str, os.PathLike, Config], cfg_options: Optional[dict]) -> Config:
     if isinstance(config, (str, os.PathLike)):
-        if not os.path.isfile(config):
-            raise FileNotFoundError(2, f'Config not found: {str(config)!r}', str(config))
+        check_config_file(config)
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):
         raise TypeError(f'config must be a file path or an mmengine Config, '
@@ -76,6 +76,8 @@ def init_model(config: Union[str, os.PathLike, Config],
         unsafe_load: load the checkpoint with full pickle (trusted files only).
 
     Raises:
+        ConfigNotFoundError: ``config`` is a path that names no file (a
+            FileNotFoundError; the tools print the same ``config file not found:``).
         CheckpointMismatchError: the checkpoint does not fit the model (unless
             the config, or ``cfg_options``, sets ``load_from_strict=False``).
 

@@ -6,7 +6,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Union
 
 import torch
 import torch.distributed as dist
@@ -29,10 +29,25 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
 
 
+class ConfigNotFoundError(FileNotFoundError):
+    """A config path that names no file: one wording for every tool and ``init_model``.
+
+    The message says what is wrong, so the tools print it without the class name.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike]) -> None:
+        super().__init__(f'config file not found: {str(path)!r}')
+
+
+def check_config_file(path: Union[str, os.PathLike]) -> None:
+    """Raise ConfigNotFoundError unless ``path`` is a file."""
+    if not osp.isfile(path):
+        raise ConfigNotFoundError(path)
+
+
 def load_config(path: str, cfg_options: Optional[dict], work_dir: Optional[str]) -> Config:
     """Read a config file, apply overrides and choose the work dir."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file not found: {path}')
+    check_config_file(path)
     cfg = Config.fromfile(path)
     check_model_options(cfg, cfg_options)
     if cfg_options and 'train_cfg.max_iters' in cfg_options:
@@ -237,6 +252,7 @@ def one_line_errors(tool: str) -> Iterator[None]:
     except (FileNotFoundError, KeyError, TypeError, ValueError, RuntimeError, OSError,
             ImportError) as err:
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-        print(f'{tool}: error: {type(err).__name__}: {message}\n'
+        kind = '' if isinstance(err, ConfigNotFoundError) else f'{type(err).__name__}: '
+        print(f'{tool}: error: {kind}{message}\n'
               f'(set {DEBUG_ENV}=1 for the full traceback)', file=sys.stderr)
         sys.exit(1)
