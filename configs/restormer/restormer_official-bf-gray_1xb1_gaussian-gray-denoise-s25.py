@@ -10,7 +10,9 @@ model = dict(backbone=dict(in_channels=1, out_channels=1,
 noise_sigma = 25  # of 255
 
 # Test: clean grey images degraded on the fly with sigma 25 (a fixed draw per image index).
-# clip=False: the released test script feeds the unclipped noisy image. The noise itself is
+# clip=False because the released test script feeds the unclipped noisy image, but the
+# Degrade transform clips every output to [0, 1] (the pipeline convention), so the input
+# here IS clipped: a known difference from the released protocol. The noise itself is
 # drawn from our seeded generator, not numpy's seed-0 stream, so it is not the released
 # script's noise image for image (the same distribution).
 test_pipeline = [

@@ -1,5 +1,6 @@
 """tools/model_converters/restormer_official.py against the oracles made by running
 swz30/Restormer (../shared/reference/restormer/, README there)."""
+import glob
 import os.path as osp
 import re
 
@@ -69,22 +70,37 @@ def published_shapes():
     return models
 
 
-PUBLISHED_CONFIGS = {
-    'published_withbias_rgb': 'restormer_official_1xb1_rain13k-derain.py',
-    'published_biasfree_rgb': 'restormer_official-bf_1xb1_sidd-real-denoise.py',
-    'published_biasfree_gray': 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s25.py',
-    'published_dualpixel': 'restormer_official-dp_1xb1_dpdd-dual-pixel-defocus.py',
-}
+# (published shape in published_keys.txt, config under configs/restormer/): every config
+# there, so a config of the wrong shape (LayerNorm, channels, dual-pixel) fails here.
+PUBLISHED_CONFIGS = [
+    ('published_withbias_rgb', 'restormer_official_1xb1_rain13k-derain.py'),
+    ('published_withbias_rgb', 'restormer_official_1xb1_gopro-motion-deblur.py'),
+    ('published_withbias_rgb', 'restormer_official_1xb1_dpdd-single-image-defocus.py'),
+    ('published_biasfree_rgb', 'restormer_official-bf_1xb1_sidd-real-denoise.py'),
+    ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s15.py'),
+    ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s25.py'),
+    ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s50.py'),
+    ('published_biasfree_gray', 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s15.py'),
+    ('published_biasfree_gray', 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s25.py'),
+    ('published_biasfree_gray', 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s50.py'),
+    ('published_dualpixel', 'restormer_official-dp_1xb1_dpdd-dual-pixel-defocus.py'),
+]
 
 
-@pytest.mark.parametrize('name', sorted(PUBLISHED_CONFIGS))
-def test_published_shapes_load_strictly(tmp_path, name):
+def test_every_restormer_config_is_checked():
+    configs = {osp.basename(p) for p in glob.glob(osp.join(REPO, 'configs', 'restormer', '*.py'))}
+    assert configs == {config for _, config in PUBLISHED_CONFIGS}
+
+
+@pytest.mark.parametrize('name,config_name', PUBLISHED_CONFIGS,
+                         ids=[config for _, config in PUBLISHED_CONFIGS])
+def test_published_shapes_load_strictly(tmp_path, name, config_name):
     """Zeros of the released shapes convert and load strictly into the config
     (the model is built on the meta device: names and shapes only)."""
     keys = published_shapes()[name]
     src = tmp_path / 'published.pth'
     torch.save({'params': {k: torch.zeros(s) for k, s in keys}}, src)
-    config = osp.join(REPO, 'configs', 'restormer', PUBLISHED_CONFIGS[name])
+    config = osp.join(REPO, 'configs', 'restormer', config_name)
     model = build_model_from_config(config, device='meta')
     tool = load_tool()
     from irtoolbox.utils.model_conversion import convert_part
