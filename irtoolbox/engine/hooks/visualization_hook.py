@@ -1,7 +1,12 @@
 """Side-by-side pictures of validation samples: degraded | restored | ground truth.
 
-During each validation run (every ``interval``-th one), rank 0 draws the first
-``max_images`` samples it sees as one RGB grid::
+During each validation run (every ``interval``-th one), rank 0 draws
+``max_images`` samples as RGB grids, chosen to cover the test set: as many of its
+groups as possible (the ``group_keys`` of the metainfo: ``task_name`` of a
+MultiTaskDataset, ``test_level`` of a DegradedDataset), then as many distinct
+images (``gt_path``); among equal choices the earlier samples. (The first
+``max_images`` samples alone showed one task of an all-in-one test set, or one
+image at several levels.) Each grid is::
 
     +----------+--+----------+--+--------------+
     | degraded |  | restored |  | ground truth |    <- label band, LABEL_HEIGHT px
@@ -10,7 +15,8 @@ During each validation run (every ``interval``-th one), rank 0 draws the first
     +----------+--+----------+--+--------------+
                  ^ SEPARATOR_WIDTH px, SEPARATOR_VALUE
 
-and writes it to ``{work_dir}/{out_dir}/iter_{runner.iter}/{stem}.png``, where
+and the chosen grids are written at the end of the validation run to
+``{work_dir}/{out_dir}/iter_{runner.iter}/{stem}.png``, where
 the stem is that of the sample's ``gt_path`` (else ``img_path``, else
 ``sample_idx``). The grid also goes to the runner's visualizer
 (``add_image``), so LocalVisBackend / TensorBoard / W&B users get it too.
@@ -25,7 +31,7 @@ failed write) raise: a silently missing picture is worse than a clear error.
 """
 import os
 import os.path as osp
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -40,6 +46,8 @@ LABEL_HEIGHT = 16
 SEPARATOR_WIDTH = 2
 SEPARATOR_VALUE = 255
 UPSAMPLE_MODES = {'nearest': cv2.INTER_NEAREST, 'bicubic': cv2.INTER_CUBIC}
+#: metainfo keys naming a test set's groups (MultiTaskDataset, DegradedDataset)
+GROUP_KEYS = ('task_name', 'test_level')
 
 
 def to_rgb(img: np.ndarray, channel_order: str, name: str) -> np.ndarray:
@@ -119,12 +127,41 @@ def _degraded_input(data_batch: Optional[dict], index: int, sample: Any) -> Any:
                    "'inputs' for this sample and the output has no 'input_img'")
 
 
+def coverage_key(metainfo: dict, group_keys: Sequence[str]) -> Tuple[tuple, str]:
+    """``(group, image)`` of a sample: its ``group_keys`` values and its file."""
+    group = tuple(str(metainfo.get(key)) for key in group_keys)
+    return group, str(metainfo.get('gt_path') or metainfo.get('img_path')
+                      or metainfo.get('sample_idx'))
+
+
+def _coverage(keys: Sequence[Tuple[tuple, str]]) -> Tuple[int, int]:
+    return len({group for group, _ in keys}), len({image for _, image in keys})
+
+
+def choose_slot(chosen: Sequence[Tuple[tuple, str]], new: Tuple[tuple, str],
+                limit: int) -> Optional[int]:
+    """Where ``new`` goes in a selection of at most ``limit`` samples: ``len(chosen)``
+    while there is room, else the slot whose replacement most increases the
+    coverage (distinct groups, then distinct images), the latest of equal ones,
+    or None when no replacement increases it (the earlier samples stay)."""
+    if len(chosen) < limit:
+        return len(chosen)
+    best, best_slot = _coverage(chosen), None
+    for slot in reversed(range(len(chosen))):
+        trial = _coverage([*chosen[:slot], new, *chosen[slot + 1:]])
+        if trial > best:
+            best, best_slot = trial, slot
+    return best_slot
+
+
 @HOOKS.register_module()
 class RestorationVisualizationHook(Hook):
-    """Save degraded | restored | ground-truth grids of the first validation samples.
+    """Save degraded | restored | ground-truth grids of validation samples that cover
+    the test set's groups and images (module docstring).
 
     Args:
         max_images: samples drawn per validation run (rank 0 only).
+        group_keys: metainfo keys of the groups to cover. Default: GROUP_KEYS.
         interval: draw at every ``interval``-th validation run (1 = all).
         out_dir: folder under ``runner.work_dir`` for the PNG files.
         upsample: how a smaller (super-resolution) input is resized for its
@@ -134,7 +171,7 @@ class RestorationVisualizationHook(Hook):
     priority = 'LOW'
 
     def __init__(self, max_images: int = 4, interval: int = 1, out_dir: str = 'vis',
-                 upsample: str = 'nearest') -> None:
+                 upsample: str = 'nearest', group_keys: Sequence[str] = GROUP_KEYS) -> None:
         if not isinstance(max_images, int) or max_images < 0:
             raise ValueError(f'max_images must be an int >= 0, got {max_images!r}')
         if not isinstance(interval, int) or interval < 1:
@@ -146,7 +183,11 @@ class RestorationVisualizationHook(Hook):
         self.interval = interval
         self.out_dir = out_dir
         self.upsample = upsample
+        self.group_keys = tuple(group_keys)
         self._val_runs = 0
+        self._keys: List[Tuple[tuple, str]] = []
+        self._grids: List[Tuple[int, np.ndarray, dict]] = []  # (arrival, grid, metainfo)
+        self._seen = 0
         self._active = False
         self._names: set = set()
 
@@ -154,26 +195,44 @@ class RestorationVisualizationHook(Hook):
         self._val_runs += 1
         self._active = is_main_process() and (self._val_runs - 1) % self.interval == 0
         self._names = set()
+        self._keys, self._grids, self._seen = [], [], 0
 
     def after_val_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                        outputs: Optional[Sequence] = None) -> None:
         if not self._active or not outputs:
             return
         for index, sample in enumerate(outputs):
-            if len(self._names) >= self.max_images:
-                return
-            self._draw(runner, data_batch, index, sample)
+            self._seen += 1
+            key = coverage_key(sample.metainfo, self.group_keys)
+            slot = choose_slot(self._keys, key, self.max_images)
+            if slot is None:
+                continue
+            entry = (self._seen, self._grid(data_batch, index, sample), sample.metainfo)
+            if slot == len(self._keys):
+                self._keys.append(key)
+                self._grids.append(entry)
+            else:
+                self._keys[slot], self._grids[slot] = key, entry
 
-    def _draw(self, runner, data_batch: Optional[dict], index: int, sample: Any) -> None:
+    def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
+        if not self._active:
+            return
+        for _, grid, metainfo in sorted(self._grids, key=lambda entry: entry[0]):
+            self._write(runner, grid, metainfo)
+        self._keys, self._grids = [], []
+
+    def _grid(self, data_batch: Optional[dict], index: int, sample: Any) -> np.ndarray:
         for field in ('pred_img', 'gt_img'):
             if field not in sample:
                 raise KeyError(f'RestorationVisualizationHook needs {field!r} in the validation '
                                f'outputs; sample {sample_stem(sample.metainfo)!r} has '
                                f'{sorted(sample.keys())}')
-        grid = make_restoration_grid(_degraded_input(data_batch, index, sample), sample.pred_img,
+        return make_restoration_grid(_degraded_input(data_batch, index, sample), sample.pred_img,
                                      sample.gt_img, sample.metainfo.get('channel_order', 'rgb'),
                                      self.upsample, sample.metainfo)
-        name = self._unique_name(sample_stem(sample.metainfo), sample.metainfo)
+
+    def _write(self, runner, grid: np.ndarray, metainfo: dict) -> None:
+        name = self._unique_name(sample_stem(metainfo), metainfo)
         folder = osp.join(runner.work_dir, self.out_dir, f'iter_{runner.iter}')
         os.makedirs(folder, exist_ok=True)
         path = osp.join(folder, f'{name}.png')
@@ -184,7 +243,12 @@ class RestorationVisualizationHook(Hook):
     def _unique_name(self, stem: str, metainfo: dict) -> str:
         # Two test sets may hold files of the same name: keep both pictures.
         name = stem
-        if name in self._names:
-            name = f"{stem}_{metainfo.get('sample_idx', len(self._names))}"
+        if name in self._names:  # the group (task, level) first, then a counter
+            groups = [str(metainfo[key]) for key in self.group_keys if key in metainfo]
+            name = '_'.join([stem, *groups]) if groups else f"{stem}_{metainfo.get('sample_idx')}"
+            name = ''.join(c if c.isalnum() or c in '-_.=' else '_' for c in name)
+            base, count = name, 1
+            while name in self._names:
+                name, count = f'{base}_{count}', count + 1
         self._names.add(name)
         return name
