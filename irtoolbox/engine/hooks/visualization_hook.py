@@ -3,7 +3,8 @@
 During each validation run (every ``interval``-th one), rank 0 draws
 ``max_images`` samples as RGB grids, chosen to cover the test set: as many of its
 groups as possible (the ``group_keys`` of the metainfo: ``task_name`` of a
-MultiTaskDataset, ``test_level`` of a DegradedDataset), then as many distinct
+MultiTaskDataset, ``test_level`` of a DegradedDataset, ``degradation_bucket`` of a
+HybridDistortionDataset), then as many distinct
 images (``gt_path``); among equal choices the earlier samples. (The first
 ``max_images`` samples alone showed one task of an all-in-one test set, or one
 image at several levels.) Each grid is::
@@ -46,8 +47,9 @@ LABEL_HEIGHT = 16
 SEPARATOR_WIDTH = 2
 SEPARATOR_VALUE = 255
 UPSAMPLE_MODES = {'nearest': cv2.INTER_NEAREST, 'bicubic': cv2.INTER_CUBIC}
-#: metainfo keys naming a test set's groups (MultiTaskDataset, DegradedDataset)
-GROUP_KEYS = ('task_name', 'test_level')
+#: metainfo keys naming a test set's groups (MultiTaskDataset, DegradedDataset,
+#: HybridDistortionDataset)
+GROUP_KEYS = ('task_name', 'test_level', 'degradation_bucket')
 
 
 def to_rgb(img: np.ndarray, channel_order: str, name: str) -> np.ndarray:
