@@ -4,8 +4,10 @@
 import os.path as osp
 import sys
 
+import cv2
+import numpy as np
 import pytest
-from conftest import REPO_ROOT, run_tool
+from conftest import run_tool
 
 from irtoolbox.apis import init_model
 
@@ -17,7 +19,8 @@ def _expected(tool: str, path: str) -> str:
 
 def test_every_tool_prints_the_same_line(tmp_path):
     missing = str(tmp_path / 'no_such_config.py')
-    image = osp.join(REPO_ROOT, 'data', 'demo', 'val', 'gt', 'astronaut.png')
+    image = str(tmp_path / 'in.png')  # a real image: only the config is missing
+    cv2.imwrite(image, np.full((8, 8, 3), 128, np.uint8))
     commands = {
         'train.py: ': ['tools/train.py', missing],
         'test.py: ': ['tools/test.py', missing, str(tmp_path / 'ckpt.pth')],
