@@ -52,17 +52,18 @@ def test_output_names_are_distinct_on_multi_degradation_demos(config, demo_data)
 
 
 def test_dlnet_demo_out_dir_writes_one_file_per_sample(demo_data, tmp_path):
-    # num_steps=1: this test is about names. An untrained tiny model's K=5 refinement
-    # under the released normalisation (normalize='pixels') gives NaN images, which the
-    # hook refuses; that is reported on issue 22, not hidden by changing the default here.
     overrides = {'test_dataloader.dataset.copies': 2,
                  'model.backbone.channels': (8, 8, 8, 8),
-                 'model.head.output_layer.in_channels': 8, 'model.head.num_steps': 1}
+                 'model.head.output_layer.in_channels': 8}
     cfg, dataset = _test_set(DLNET, demo_data, **overrides)
     config = tmp_path / 'tiny_dlnet.py'
     cfg.dump(str(config))
     checkpoint = tmp_path / 'tiny.pth'
-    torch.save({'state_dict': init_model(str(config)).state_dict()}, checkpoint)
+    model = init_model(str(config))
+    # init_model builds for loading a checkpoint; without init_weights the channel-wise
+    # FC is torch.empty memory (NaN at times), and the hook rightly refuses NaN images
+    model.init_weights()
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
     out_dir = tmp_path / 'restored'
     run_tool([sys.executable, 'tools/test.py', str(config), str(checkpoint), '--out-dir',
               str(out_dir), '--work-dir', str(tmp_path / 'work')])
