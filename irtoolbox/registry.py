@@ -7,8 +7,9 @@ mmengine's own (``IterBasedTrainLoop``, ``Adam``, ``LogProcessor``,
 ``Visualizer`` ...) without the "Failed to search registry with scope
 irtoolbox" warning mmengine prints for a tree that has no irtoolbox child.
 irtoolbox defines no optimizer, scheduler, log processor, visualizer, vis
-backend, runner, strategy, inferencer or weight initialiser of its own: those
-children are empty and only route lookups to mmengine.
+backend, runner, strategy or inferencer of its own: those children are empty
+and only route lookups to mmengine (its one weight initialiser,
+``TFVarianceScaling``, is in the weight-initializer child).
 
 Each registry names the module(s) that define its members in ``locations``:
 a lookup imports only those, so a broken optional part never stops an
@@ -127,7 +128,9 @@ PARAM_SCHEDULERS = _child('parameter scheduler', mm.PARAM_SCHEDULERS)
 LOG_PROCESSORS = _child('log_processor', mm.LOG_PROCESSORS)
 VISUALIZERS = _child('visualizer', mm.VISUALIZERS)
 VISBACKENDS = _child('vis_backend', mm.VISBACKENDS)
-WEIGHT_INITIALIZERS = _child('weight initializer', mm.WEIGHT_INITIALIZERS)
+# mmengine builds init_cfg entries from its root: 'irtoolbox.TFVarianceScaling' reaches this one.
+WEIGHT_INITIALIZERS = _child('weight initializer', mm.WEIGHT_INITIALIZERS,
+                             'irtoolbox.models.layers.tf_init')
 RUNNERS = _child('runner', mm.RUNNERS)
 RUNNER_CONSTRUCTORS = _child('runner constructor', mm.RUNNER_CONSTRUCTORS)
 STRATEGIES = _child('strategy', mm.STRATEGIES)
