@@ -18,8 +18,16 @@ optimizer and D frozen) is reused unchanged; only what a batch means differs:
 
 ``r1_weight`` > 0 adds StyleGAN's R1 penalty to D's loss (Mescheder et al.,
 2018, Eq. 9; Karras et al., 2019/2020): ``gamma / 2 * E ||grad_y D(y)||^2``
-on the real batch, logged ``loss_d_r1``, computed at every D step (no lazy
-regularisation). ``D(y)`` is summed over its score map before the gradient.
+on the real batch, logged ``loss_d_r1``. ``D(y)`` is summed over its score
+map before the gradient. ``r1_interval`` = k > 1 is StyleGAN2's lazy
+regularisation (Karras et al., CVPR 2020, Sec. 3.1 "Lazy regularization" and
+App. B): the penalty is computed only at the D steps of Runner iterations
+``i`` with ``i % k == 0`` (the Runner's iteration, so a resumed run
+regularises at the same steps) and weighted ``k * gamma / 2`` there, so its
+gradient has the same overall magnitude as at every step. Here it is added
+to that step's D loss; the released StyleGAN2 code instead takes a separate
+optimizer step for it and scales Adam's learning rate and betas by
+``c = k / (k + 1)`` (set those in the optimizer config if wanted).
 
 The generator may have further named losses (``losses``), called with
 ``pred`` = G(z), ``gt`` = the real batch. The checkpoint's generator weights
@@ -31,7 +39,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from irtoolbox.models.batch_context import BatchContext
+from irtoolbox.models.batch_context import BatchContext, current_iteration
 from irtoolbox.models.restorers.gan_restorer import GANRestorer
 from irtoolbox.models.restorers.restorer import OptConfig, loss_context
 from irtoolbox.registry import MODELS
@@ -55,6 +63,9 @@ class UnconditionalGAN(GANRestorer):
             ``dict(type='GANLoss', gan_type='vanilla')`` (non-saturating).
         r1_weight: gamma of the R1 penalty on real images (0: none).
             Default: 0.0.
+        r1_interval: k, the penalty every k-th D step with weight
+            ``k * r1_weight`` (lazy regularisation; StyleGAN2 uses 16); 1 is
+            every step. Default: 1.
         data_preprocessor: Default: None, meaning mean = std = 0.5 (real images
             in [-1, 1], the generator's range).
         train_cfg: kept for the config's record. Default: None.
@@ -68,6 +79,7 @@ class UnconditionalGAN(GANRestorer):
                  losses: Optional[Dict[str, dict]] = None,
                  gan_loss: OptConfig = None,
                  r1_weight: float = 0.0,
+                 r1_interval: int = 1,
                  data_preprocessor: OptConfig = None,
                  train_cfg: OptConfig = None,
                  test_cfg: OptConfig = None,
@@ -79,7 +91,11 @@ class UnconditionalGAN(GANRestorer):
                          test_cfg=test_cfg, init_cfg=init_cfg)
         if r1_weight < 0:
             raise ValueError(f'UnconditionalGAN: r1_weight must be >= 0, got {r1_weight}')
+        if int(r1_interval) != r1_interval or r1_interval < 1:
+            raise ValueError(f'UnconditionalGAN: r1_interval must be an int >= 1, '
+                             f'got {r1_interval!r}')
         self.r1_weight = float(r1_weight)
+        self.r1_interval = int(r1_interval)
         if not isinstance(getattr(self.backbone, 'z_dim', None), int):
             raise TypeError(f'UnconditionalGAN: the generator {generator.get("type")} needs an '
                             'int attribute z_dim (the size of its noise input)')
@@ -109,15 +125,17 @@ class UnconditionalGAN(GANRestorer):
 
     def discriminator_losses(self, cond: Optional[torch.Tensor], real: torch.Tensor,
                              fake: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Eq. 1 for D (``cond`` is ignored: D sees images alone), plus R1."""
-        if self.r1_weight > 0:
+        """Eq. 1 for D (``cond`` is ignored: D sees images alone), plus R1 at its steps."""
+        r1 = self.r1_weight > 0 and current_iteration() % self.r1_interval == 0
+        if r1:
             real = real.detach().requires_grad_(True)
         pred_real = self.discriminator(real)
         losses = dict(loss_d_real=self.gan_loss(pred_real, True),
                       loss_d_fake=self.gan_loss(self.discriminator(fake), False))
-        if self.r1_weight > 0:
+        if r1:
             grad, = torch.autograd.grad(pred_real.sum(), real, create_graph=True)
-            losses['loss_d_r1'] = 0.5 * self.r1_weight * grad.pow(2).sum(dim=(1, 2, 3)).mean()
+            weight = 0.5 * self.r1_weight * self.r1_interval  # lazy: k times, every k steps
+            losses['loss_d_r1'] = weight * grad.pow(2).sum(dim=(1, 2, 3)).mean()
         return losses
 
     def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
