@@ -1,18 +1,10 @@
-# Released `gaussian_gray_denoising_sigma15.pth` (BiasFree LayerNorm, grey 1 -> 1). Convert:
+# Released `gaussian_gray_denoising_sigma15.pth` (BiasFree LayerNorm, grey 1 -> 1); sigma 15: the
+# released test protocol (seed-0 noise, unclipped) at sigma 15, fine-tuned at sigma 15. Test sets
+# (Set12, BSD68, Urban100), protocol and training data: _base_/restormer_gaussian-gray-denoise.py.
+# Convert:
 #   python tools/model_converters/restormer_official.py gaussian_gray_denoising_sigma15.pth \
 #       checkpoints/restormer_gray_s15.pth --config THIS_FILE
-# Test sets and data as the sigma 25 config (data/Denoising/test/<Set12|BSD68|Urban100>/), with
-# sigma 15 noise.
-_base_ = ['./restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s25.py']
-noise_sigma = 15  # of 255
-
-# The base's pipelines hold its sigma (a base is not re-run with the child's variables):
-# rebuild them with this one.
-noise = dict(type='Degrade', degradation=dict(type='GaussianNoise',
-                                              sigma_range=(noise_sigma, noise_sigma), clip=False))
-test_pipeline = [noise if step.type == 'Degrade' else step for step in _base_.test_pipeline]
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+_base_ = ['./_base_/restormer_gaussian-gray-denoise.py']
+test_dataloader = dict(dataset=dict(pipeline=_base_.test_pipelines['s15']))
 val_dataloader = test_dataloader
-train_dataloader = dict(dataset=dict(pipeline=[
-    noise if step.type == 'Degrade' else step
-    for step in _base_.train_dataloader.dataset.pipeline]))
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipelines['s15']))

@@ -1,18 +1,10 @@
-# Released `gaussian_color_denoising_sigma50.pth` (BiasFree LayerNorm, RGB). Convert:
+# Released `gaussian_color_denoising_sigma50.pth` (BiasFree LayerNorm, RGB); sigma 50: the
+# released test protocol (seed-0 noise, unclipped) at sigma 50, fine-tuned at sigma 50. Test sets
+# (CBSD68, Kodak24, McMaster, Urban100), protocol and training data: _base_/restormer_gaussian-
+# denoise.py. Convert:
 #   python tools/model_converters/restormer_official.py gaussian_color_denoising_sigma50.pth \
 #       checkpoints/restormer_color_s50.pth --config THIS_FILE
-# Test sets and data as the sigma 25 config (data/Denoising/test/<CBSD68|Kodak|McMaster|
-# Urban100>/), with sigma 50 noise.
-_base_ = ['./restormer_official-bf_1xb1_gaussian-color-denoise-s25.py']
-noise_sigma = 50  # of 255
-
-# The base's pipelines hold its sigma (a base is not re-run with the child's variables):
-# rebuild them with this one.
-noise = dict(type='Degrade', degradation=dict(type='GaussianNoise',
-                                              sigma_range=(noise_sigma, noise_sigma), clip=False))
-test_pipeline = [noise if step.type == 'Degrade' else step for step in _base_.test_pipeline]
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+_base_ = ['./_base_/restormer_gaussian-denoise.py']
+test_dataloader = dict(dataset=dict(pipeline=_base_.test_pipelines['s50']))
 val_dataloader = test_dataloader
-train_dataloader = dict(dataset=dict(pipeline=[
-    noise if step.type == 'Degrade' else step
-    for step in _base_.train_dataloader.dataset.pipeline]))
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipelines['s50']))

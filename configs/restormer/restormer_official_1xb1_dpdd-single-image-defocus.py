@@ -5,10 +5,8 @@
 # Test set: data/DPDD/test/{inputC,target}/ 16-bit PNGs (LoadImageFromFile divides by 65535);
 # training pairs in data/DPDD/train/{inputC,target}/. The dual-pixel model reads inputL and
 # inputR of the same folder instead (restormer_official-dp_1xb1_dpdd-dual-pixel-defocus.py).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/paired_restoration.py',
-          './_base_/restormer_official.py']
-train_dataloader = dict(dataset=dict(
-    data_root='data/DPDD/train', data_prefix=dict(img='inputC', gt='target')))
-test_dataloader = dict(dataset=dict(
-    data_root='data/DPDD/test', data_prefix=dict(img='inputC', gt='target')))
-val_dataloader = test_dataloader
+_base_ = ['../_base_/datasets/paired_restoration.py', './_base_/restormer_official.py']
+prefix = dict(img='inputC', gt='target')
+train_dataloader = dict(dataset=dict(data_root='data/DPDD/train', data_prefix=prefix))
+test_dataloader = val_dataloader = dict(dataset=dict(data_root='data/DPDD/test',
+                                                     data_prefix=prefix))

@@ -8,10 +8,8 @@
 #   --cfg-options test_dataloader.dataset.data_root=data/Motion_Deblurring/test/HIDE
 # The released RealBlur evaluation aligns each output to its target before PSNR/SSIM; the
 # evaluators here do not (README).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/paired_restoration.py',
-          './_base_/restormer_official.py']
-train_dataloader = dict(dataset=dict(
-    data_root='data/Motion_Deblurring/train/GoPro', data_prefix=dict(img='input', gt='target')))
-test_dataloader = dict(dataset=dict(
-    data_root='data/Motion_Deblurring/test/GoPro', data_prefix=dict(img='input', gt='target')))
-val_dataloader = test_dataloader
+_base_ = ['../_base_/datasets/paired_restoration.py', './_base_/restormer_official.py']
+root, prefix = 'data/Motion_Deblurring', dict(img='input', gt='target')
+train_dataloader = dict(dataset=dict(data_root=f'{root}/train/GoPro', data_prefix=prefix))
+test_dataloader = val_dataloader = dict(dataset=dict(data_root=f'{root}/test/GoPro',
+                                                     data_prefix=prefix))

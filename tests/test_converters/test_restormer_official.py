@@ -80,9 +80,12 @@ PUBLISHED_CONFIGS = [
     ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s15.py'),
     ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s25.py'),
     ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s50.py'),
+    ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-blind.py'),
     ('published_biasfree_gray', 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s15.py'),
     ('published_biasfree_gray', 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s25.py'),
     ('published_biasfree_gray', 'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s50.py'),
+    ('published_biasfree_gray',
+     'restormer_official-bf-gray_1xb1_gaussian-gray-denoise-blind.py'),
     ('published_dualpixel', 'restormer_official-dp_1xb1_dpdd-dual-pixel-defocus.py'),
 ]
 

@@ -3,7 +3,9 @@
 # expansion 2.66, bias-free convolutions, WithBias LayerNorm (26,126,644 parameters). Task files
 # change the LayerNorm, the channels and `dual_pixel`. Test protocol of the released test scripts:
 # reflect-pad bottom/right to a multiple of 8, run, crop back, clip to [0, 1] (the Restorer's
-# data preprocessor pads with pad_mode='reflect' and crops the output back).
+# data preprocessor pads with pad_mode='reflect' and crops the output back). It includes the
+# runtime, so a task file adds only its data.
+_base_ = ['../../_base_/default_runtime.py']
 model = dict(
     type='Restorer',
     backbone=dict(type='Restormer', in_channels=3, out_channels=3, dim=48,

@@ -21,7 +21,9 @@ operator names for a chain, e.g. ``'GaussianBlur+GaussianNoise'``),
 hashable so metrics can group by it) and ``degradation_params`` (the
 operator's params dict; a chain's holds ``ops``, one dict per operator), so
 metrics can group by level and models can re-apply the operator. The output is
-clipped to [0, 1] and float32, the pipeline convention. A ``uint8``/``uint16``
+float32 and clipped to [0, 1], the pipeline convention; ``clip=False`` keeps the
+operator's values as they are (with ``GaussianNoise(clip=False)``: the
+unclipped noisy input the released Restormer denoising test scripts feed). A ``uint8``/``uint16``
 clean image (``LoadImageFromFile(to_float32=False)``) is first converted to
 float32 in [0, 1] (divided by 255/65535) and stored back, so the operators
 and the ground truth see the same values as with ``to_float32=True``.
@@ -61,12 +63,14 @@ class Degrade(BaseTransform):
         levels: a list of ``level`` choices, one drawn per sample.
         in_key: the clean image key.
         out_key: the degraded image key.
+        clip: clip the output to [0, 1] (default); False keeps values outside it.
     """
 
     def __init__(self, degradation: Union[dict, Any, List[Any]], level: Level = None,
                  levels: Optional[Sequence[Level]] = None, in_key: str = 'gt',
-                 out_key: str = 'img') -> None:
+                 out_key: str = 'img', clip: bool = True) -> None:
         self.op = build_op(degradation)
+        self.clip = bool(clip)
         self.num_ops = len(op_names(self.op))
         if level is not None and levels is not None:
             raise ValueError('Degrade: give either level (fixed) or levels (drawn per sample), '
@@ -107,7 +111,9 @@ class Degrade(BaseTransform):
             level = self.levels[int(rng.integers(len(self.levels)))]
         op_level = list(level) if isinstance(level, tuple) else level
         out, params = self.op(results[self.in_key], rng, level=op_level)
-        results[self.out_key] = np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+        if self.clip:
+            out = np.clip(out, 0.0, 1.0)
+        results[self.out_key] = out.astype(np.float32, copy=False)
         results['degradation_name'] = self.name
         results['degradation_level'] = level
         results['degradation_params'] = params
@@ -115,4 +121,5 @@ class Degrade(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(degradation={self.name}, level={self.level}, '
-                f'levels={self.levels}, in_key={self.in_key!r}, out_key={self.out_key!r})')
+                f'levels={self.levels}, in_key={self.in_key!r}, out_key={self.out_key!r}, '
+                f'clip={self.clip})')
