@@ -6,11 +6,9 @@
 # (DualPixelPairDataset; the released script's test_l/source, test_r/source, test_c/target
 # layout with data_prefix=dict(img='test_l/source', img_right='test_r/source',
 # gt='test_c/target')), the views packed as [left RGB, right RGB].
-# A test-only config: fine-tuning would need one random crop of three images, not written, so
-# there is no train loader (and no train_cfg / optimizer, which mmengine requires together).
 _base_ = ['./_base_/restormer_official.py']
 model = dict(backbone=dict(in_channels=6, out_channels=3, dual_pixel=True))
-train_cfg = optim_wrapper = param_scheduler = None
+views = ('img', 'img_right', 'gt')
 
 test_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=False,
@@ -26,3 +24,15 @@ test_dataloader = dict(
 test_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
 val_dataloader = test_dataloader
 val_evaluator = test_evaluator
+
+# Fine-tuning data: data/DPDD/train/{inputL,inputR,target}/. One random 128 x 128 crop and flip
+# of the three images (the stored 16-bit values, converted after the crop); a fixed-size
+# stand-in for the released progressive patch sizes, not reproduced here.
+train_dataloader = dict(
+    batch_size=8, num_workers=4, persistent_workers=True,
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
+    dataset=dict(type='DualPixelPairDataset', data_root='data/DPDD/train', pipeline=[
+        *(dict(type='LoadImageFromFile', key=key, to_float32=False) for key in views),
+        dict(type='RandomCrop', crop_size=128, keys=views),
+        dict(type='Flip', keys=views, flip_ratio=0.5, direction='horizontal'),
+        dict(type='PackDualPixelInputs')]))

@@ -101,3 +101,23 @@ def test_views_of_other_sizes_refused(tmp_path):
 def test_prefix_keys_checked():
     with pytest.raises(ValueError, match='img, img_right and gt'):
         DualPixelPairDataset(data_prefix=dict(img='inputL', gt='target'), lazy_init=True)
+
+
+def test_train_pipeline_crops_the_three_images_alike(tmp_path):
+    """The config's fine-tuning pipeline: one crop box and flip for both views and the target."""
+    write_dpdd(tmp_path, shape=(131, 140, 3), names=('a.png',))
+    ds_cfg = dict(Config.fromfile(CONFIG).train_dataloader.dataset)
+    assert ds_cfg.pop('type') == 'DualPixelPairDataset'
+    ds = DualPixelPairDataset(**dict(ds_cfg, data_root=str(tmp_path)))
+    for pass_ in range(3):
+        sample = ds[(0, pass_)]
+        meta = sample['data_samples'].metainfo
+        top, left, bottom, right = meta['crop_bbox']
+        views = [hand_read(tmp_path / f / 'a.png')[top:bottom, left:right]
+                 for f in ('inputL', 'inputR', 'target')]
+        if meta['flip']:
+            views = [v[:, ::-1] for v in views]
+        got = np.concatenate([sample['inputs'].numpy(), sample['data_samples'].gt_img.numpy()])
+        assert got.shape == (9, 128, 128)
+        np.testing.assert_allclose(got, np.concatenate(views, axis=2).transpose(2, 0, 1),
+                                   rtol=0, atol=1e-7)
