@@ -61,7 +61,8 @@ from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
 OptConfig = Optional[dict]
-__all__ = ['Restorer', 'crop_to_input', 'loss_context', 'read_tap', 'DEFAULT_LOSS_INPUTS',
+__all__ = ['Restorer', 'capture_taps', 'crop_to_input', 'loss_context', 'make_batch_context',
+           'named_losses', 'read_tap', 'DEFAULT_LOSS_INPUTS',
            'LOSS_CONTEXT_KEYS']
 
 
@@ -180,11 +181,7 @@ class Restorer(BaseModel):
     def batch_context(self, inputs: torch.Tensor,
                       data_samples: Optional[List] = None) -> BatchContext:
         """The context of one forward: inputs (padded), lq (unpadded), samples, labels, stage."""
-        task_idx = task_labels(data_samples, inputs.device)
-        return BatchContext(
-            inputs=inputs, lq=crop_to_input(inputs, data_samples), data_samples=data_samples,
-            task_idx=task_idx,
-            stage=training_stage(self.training, self.stage_switch_iter, task_idx is not None))
+        return make_batch_context(inputs, data_samples, self.training, self.stage_switch_iter)
 
     def stage(self) -> int:
         """The training stage a batch with task labels gets now (1 or 2)."""
@@ -225,34 +222,17 @@ class Restorer(BaseModel):
     def restore_batch(self, inputs: torch.Tensor, data_samples: List) -> BatchContext:
         """The loss context of one batch: the network run once in it, taps captured."""
         return loss_context(self, inputs, data_samples, self.network,
-                            self.data_preprocessor.gt_batch(data_samples), self.scale)
+                            self.data_preprocessor.gt_batch(data_samples), self.scale,
+                            self.feature_taps, self.stage_switch_iter)
 
-    @staticmethod
-    def named_losses(losses: nn.ModuleDict, context: BatchContext) -> Dict[str, torch.Tensor]:
-        """Call each loss with the context entries it declares; key ``loss_<name>``."""
-        return {f'loss_{name}': loss(*context.loss_inputs(loss_inputs_of(loss)))
-                for name, loss in losses.items()}
+    def named_losses(self, losses: nn.ModuleDict,
+                     context: BatchContext) -> Dict[str, torch.Tensor]:
+        """:func:`named_losses`."""
+        return named_losses(losses, context)
 
-    @contextmanager
-    def capture_taps(self) -> Iterator[Dict[str, List[torch.Tensor]]]:
-        """Collect the outputs of the ``feature_taps`` submodules while inside."""
-        taps: Dict[str, List[torch.Tensor]] = {name: [] for name in self.feature_taps}
-        handles = []
-        for tap, pattern in self.feature_taps.items():
-            matched = [(qualname, module) for qualname, module in self.named_modules()
-                       if qualname and module_name_matches(qualname, pattern)]
-            if not matched:
-                raise KeyError(f'feature_taps[{tap!r}]: no submodule of the restorer matches '
-                               f'{pattern!r} (names look like '
-                               f'{[n for n, _ in list(self.named_modules())[1:6]]})')
-            for _, module in matched:
-                handles.append(module.register_forward_hook(
-                    lambda _m, _i, output, tap=tap: taps[tap].append(output)))
-        try:
-            yield taps
-        finally:
-            for handle in handles:
-                handle.remove()
+    def capture_taps(self) -> ContextManager[Dict[str, List[torch.Tensor]]]:
+        """:func:`capture_taps` of this restorer's ``feature_taps``."""
+        return capture_taps(self, self.feature_taps)
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List]) -> List:
         """The data samples with ``pred_img`` (C x H x W in [0, 1]) set."""
@@ -307,21 +287,67 @@ def crop_to_input(tensor: torch.Tensor, data_samples: Optional[List],
     return tensor[..., :h * scale, :w * scale]
 
 
-def loss_context(model: 'Restorer', inputs: torch.Tensor, data_samples: Optional[List],
+def make_batch_context(inputs: torch.Tensor, data_samples: Optional[List], training: bool,
+                       stage_switch_iter: Optional[int] = None) -> BatchContext:
+    """The context of one forward: ``inputs`` (padded), ``lq`` (unpadded, by
+    :func:`crop_to_input`), the samples, their task labels and the training stage."""
+    task_idx = task_labels(data_samples, inputs.device)
+    return BatchContext(
+        inputs=inputs, lq=crop_to_input(inputs, data_samples), data_samples=data_samples,
+        task_idx=task_idx,
+        stage=training_stage(training, stage_switch_iter, task_idx is not None))
+
+
+@contextmanager
+def capture_taps(model: nn.Module, feature_taps: Optional[Dict[str, str]]
+                 ) -> Iterator[Dict[str, List[torch.Tensor]]]:
+    """Collect the outputs of ``model``'s submodules matching ``feature_taps``
+    (``{tap name: module-name pattern}``) while inside, as ``{tap name: [outputs]}``."""
+    feature_taps = feature_taps or {}
+    taps: Dict[str, List[torch.Tensor]] = {name: [] for name in feature_taps}
+    handles = []
+    for tap, pattern in feature_taps.items():
+        matched = [(qualname, module) for qualname, module in model.named_modules()
+                   if qualname and module_name_matches(qualname, pattern)]
+        if not matched:
+            raise KeyError(f'feature_taps[{tap!r}]: no submodule of the restorer matches '
+                           f'{pattern!r} (names look like '
+                           f'{[n for n, _ in list(model.named_modules())[1:6]]})')
+        for _, module in matched:
+            handles.append(module.register_forward_hook(
+                lambda _m, _i, output, tap=tap: taps[tap].append(output)))
+    try:
+        yield taps
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def loss_context(model: nn.Module, inputs: torch.Tensor, data_samples: Optional[List],
                  network: Callable[[torch.Tensor], torch.Tensor],
-                 gt: Optional[torch.Tensor], scale: int = 1) -> BatchContext:
-    """The one loss context of every restorer: ``network(inputs)`` run once inside the
-    batch's context with ``model``'s feature taps captured; ``pred`` is its output
-    cropped to the input (times ``scale``), ``gt`` the given target.
+                 gt: Optional[torch.Tensor], scale: int = 1,
+                 feature_taps: Optional[Dict[str, str]] = None,
+                 stage_switch_iter: Optional[int] = None) -> BatchContext:
+    """The one loss context of every model of ``restorers/``: ``network(inputs)`` run
+    once inside the batch's context (:func:`make_batch_context`) with ``model``'s
+    ``feature_taps`` captured; ``pred`` is its output cropped to the input (times
+    ``scale``, :func:`crop_to_input`), ``gt`` the given target.
 
     ``network`` is what produces ``pred`` (the restorer's backbone -> neck -> head,
-    a GAN's generator on noise, a density model's forward).
+    a GAN's generator on noise, a density model's mixture parameters, a latent
+    restorer's synthesis).
     """
-    context = model.batch_context(inputs, data_samples)
-    with context.active(), model.capture_taps() as taps:
+    context = make_batch_context(inputs, data_samples, model.training, stage_switch_iter)
+    with context.active(), capture_taps(model, feature_taps) as taps:
         context.pred = crop_to_input(network(inputs), data_samples, scale)
     context.taps, context.gt = taps, gt
     return context
+
+
+def named_losses(losses: nn.ModuleDict, context: BatchContext) -> Dict[str, torch.Tensor]:
+    """Call each loss with the context entries it declares; key ``loss_<name>``."""
+    return {f'loss_{name}': loss(*context.loss_inputs(loss_inputs_of(loss)))
+            for name, loss in losses.items()}
 
 
 def loss_inputs_of(loss: nn.Module) -> tuple:

@@ -3,9 +3,10 @@
 
 It trains the small StyleGAN-like generator (Karras et al., CVPR 2020) whose
 checkpoint the latent-optimisation restorer (Han et al. 2024, Sec. 3.1) then
-searches, with the toolbox's GAN machinery: ``GANRestorer.train_step`` (one
-D update with D's optimizer, fake detached, then one G update with G's
-optimizer and D frozen) is reused unchanged; only what a batch means differs:
+searches, with the toolbox's one adversarial step
+(:class:`~.adversarial.AdversarialStep`: one D update with D's optimizer, fake
+detached, then one G update with G's optimizer and D frozen), the one
+``GANRestorer`` uses; only what a batch means differs:
 
 - the batch's ``inputs`` are *real* images (normalised to [-1, 1]); the
   generator (``backbone``) gets ``z ~ N(0, I)``, ``N x z_dim``, one per image;
@@ -16,18 +17,10 @@ optimizer and D frozen) is reused unchanged; only what a batch means differs:
   ``gan_type='vanilla'`` (BCE with logits) is the non-saturating
   ``-log D(G(z))``; ``'lsgan'`` gives least squares (Mao et al., 2017).
 
-``r1_weight`` > 0 adds StyleGAN's R1 penalty to D's loss (Mescheder et al.,
-2018, Eq. 9; Karras et al., 2019/2020): ``gamma / 2 * E ||grad_y D(y)||^2``
-on the real batch, logged ``loss_d_r1``. ``D(y)`` is summed over its score
-map before the gradient. ``r1_interval`` = k > 1 is StyleGAN2's lazy
-regularisation (Karras et al., CVPR 2020, Sec. 3.1 "Lazy regularization" and
-App. B): the penalty is computed only at the D steps of Runner iterations
-``i`` with ``i % k == 0`` (the Runner's iteration, so a resumed run
-regularises at the same steps) and weighted ``k * gamma / 2`` there, so its
-gradient has the same overall magnitude as at every step. Here it is added
-to that step's D loss; the released StyleGAN2 code instead takes a separate
-optimizer step for it and scales Adam's learning rate and betas by
-``c = k / (k + 1)`` (set those in the optimizer config if wanted).
+``r1_weight`` > 0 adds StyleGAN's R1 penalty on the real images to D's loss,
+logged ``loss_d_r1``; ``r1_interval`` = k > 1 is StyleGAN2's lazy
+regularisation (every k-th D step, weighted k times): both in
+``adversarial.py``.
 
 The generator may have further named losses (``losses``), called with
 ``pred`` = G(z), ``gt`` = the real batch. The checkpoint's generator weights
@@ -35,26 +28,36 @@ are the ``backbone.*`` entries, which ``LatentRestorer``'s
 ``generator_checkpoint`` reads. ``mode='tensor'``/``'predict'`` return
 samples G(z), one per input image (the input only sets the batch size).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
 
-from irtoolbox.models.batch_context import BatchContext, current_iteration
-from irtoolbox.models.restorers.gan_restorer import GANRestorer
-from irtoolbox.models.restorers.restorer import OptConfig, loss_context
+from irtoolbox.models.batch_context import BatchContext
+from irtoolbox.models.restorers.adversarial import AdversarialStep
+from irtoolbox.models.restorers.restorer import (
+    OptConfig,
+    Restorer,
+    build_data_preprocessor,
+    check_loss_inputs,
+    loss_context,
+)
 from irtoolbox.registry import MODELS
 
 _DEFAULT_GAN_LOSS = dict(type='GANLoss', gan_type='vanilla')  # non-saturating
+_DEFAULT_PREPROCESSOR = dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5)
 
 
 @MODELS.register_module()
-class UnconditionalGAN(GANRestorer):
+class UnconditionalGAN(AdversarialStep, BaseModel):
     """A noise-to-image generator trained against an unconditional discriminator.
 
     Args:
         generator: config of G, a module with attribute ``z_dim`` whose
             ``forward(z)`` maps ``N x z_dim`` noise to ``N x C x H x W`` images
-            in about [-1, 1] (e.g. ``StyleGANLikeGenerator``). Required.
+            in about [-1, 1] (e.g. ``StyleGANLikeGenerator``); stored as the
+            model's ``backbone`` (checkpoint keys ``backbone.*``). Required.
         discriminator: config of D on images alone (e.g.
             ``PatchDiscriminator(in_channels=3)``). Required.
         losses: ``{name: loss config}``, extra generator terms (logged
@@ -84,25 +87,45 @@ class UnconditionalGAN(GANRestorer):
                  train_cfg: OptConfig = None,
                  test_cfg: OptConfig = None,
                  init_cfg: OptConfig = None) -> None:
-        super().__init__(backbone=generator, discriminator=discriminator,
-                         losses={} if losses is None else losses,
-                         gan_loss=_DEFAULT_GAN_LOSS if gan_loss is None else gan_loss,
-                         data_preprocessor=data_preprocessor, train_cfg=train_cfg,
-                         test_cfg=test_cfg, init_cfg=init_cfg)
-        if r1_weight < 0:
-            raise ValueError(f'UnconditionalGAN: r1_weight must be >= 0, got {r1_weight}')
-        if int(r1_interval) != r1_interval or r1_interval < 1:
-            raise ValueError(f'UnconditionalGAN: r1_interval must be an int >= 1, '
-                             f'got {r1_interval!r}')
-        self.r1_weight = float(r1_weight)
-        self.r1_interval = int(r1_interval)
-        if not isinstance(getattr(self.backbone, 'z_dim', None), int):
+        super().__init__(data_preprocessor=build_data_preprocessor(data_preprocessor,
+                                                                   _DEFAULT_PREPROCESSOR),
+                         init_cfg=init_cfg)
+        self.backbone = MODELS.build(generator)
+        if not isinstance(getattr(self.backbone, 'z_dim', None), int):  # G's interface
             raise TypeError(f'UnconditionalGAN: the generator {generator.get("type")} needs an '
                             'int attribute z_dim (the size of its noise input)')
+        self.losses = nn.ModuleDict(
+            {name: MODELS.build(cfg) for name, cfg in (losses or {}).items()})
+        for name, loss in self.losses.items():
+            check_loss_inputs(name, loss)
+        self.train_cfg = train_cfg or {}
+        self.test_cfg = test_cfg or {}
+        self.build_adversarial(discriminator, _DEFAULT_GAN_LOSS if gan_loss is None else gan_loss,
+                               d_term_weight=1.0,  # Eq. 1: the plain sum
+                               r1_weight=r1_weight, r1_interval=r1_interval)
+
+    def generator_parts(self) -> List[nn.Module]:
+        """G is the backbone alone."""
+        return [self.backbone]
 
     def sample(self, num: int, device: torch.device) -> torch.Tensor:
         """``num`` images G(z), z ~ N(0, I): ``num x C x H x W``, about [-1, 1]."""
         return self.backbone(torch.randn(num, self.backbone.z_dim, device=device))
+
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+                mode: str = 'tensor') -> Union[Dict[str, torch.Tensor], List, torch.Tensor]:
+        """By ``mode``: 'loss' every term (no update), 'predict' the samples with
+        ``pred_img`` = G(z) in [0, 1], 'tensor' the normalised G(z); one z per image
+        of ``inputs`` (``N x C x H x W``, real images; only N is read outside 'loss')."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            pred = self.data_preprocessor.denormalize(self.forward_tensor(inputs)).clamp(0, 1)
+            return Restorer.to_data_samples(pred, data_samples)
+        if mode == 'tensor':
+            return self.forward_tensor(inputs)
+        raise ValueError(f"UnconditionalGAN.forward: mode must be 'loss', 'predict' or "
+                         f"'tensor', got {mode!r}")
 
     def forward_tensor(self, inputs: torch.Tensor,
                        data_samples: Optional[List] = None) -> torch.Tensor:
@@ -117,28 +140,3 @@ class UnconditionalGAN(GANRestorer):
         """The loss context (:func:`~irtoolbox.models.restorers.restorer.loss_context`):
         ``pred`` = G(z), ``gt`` = the real batch ``inputs`` (normalised)."""
         return loss_context(self, inputs, None, self.forward_tensor, inputs)
-
-    @staticmethod
-    def condition(context: BatchContext) -> None:
-        """No condition: D sees images alone."""
-        return None
-
-    def discriminator_losses(self, cond: Optional[torch.Tensor], real: torch.Tensor,
-                             fake: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Eq. 1 for D (``cond`` is ignored: D sees images alone), plus R1 at its steps."""
-        r1 = self.r1_weight > 0 and current_iteration() % self.r1_interval == 0
-        if r1:
-            real = real.detach().requires_grad_(True)
-        pred_real = self.discriminator(real)
-        losses = dict(loss_d_real=self.gan_loss(pred_real, True),
-                      loss_d_fake=self.gan_loss(self.discriminator(fake), False))
-        if r1:
-            grad, = torch.autograd.grad(pred_real.sum(), real, create_graph=True)
-            weight = 0.5 * self.r1_weight * self.r1_interval  # lazy: k times, every k steps
-            losses['loss_d_r1'] = weight * grad.pow(2).sum(dim=(1, 2, 3)).mean()
-        return losses
-
-    def generator_losses(self, context: dict) -> Dict[str, torch.Tensor]:
-        """Fool D (non-saturating with 'vanilla'), plus every named loss."""
-        return dict(loss_g_gan=self.gan_loss(self.discriminator(context.pred), True),
-                    **self.named_losses(self.losses, context))
