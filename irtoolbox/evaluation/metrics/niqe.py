@@ -22,11 +22,11 @@ natural images: their ``modelparameters.mat`` (``mu_prisparam``,
 ``basicsr/metrics/niqe_pris_params.npz`` (``mu_pris_param``,
 ``cov_pris_param``). Lower is better.
 """
+import math
 from typing import Any, Optional, Tuple
 
+import cv2
 import numpy as np
-from scipy.ndimage import correlate
-from scipy.special import gamma
 
 from irtoolbox.registry import METRICS
 
@@ -41,8 +41,9 @@ NIQE_PARAMS_SOURCE = ('the basicsr package on PyPI (`pip download basicsr --no-d
                       'authors\' MATLAB release (live.ece.utexas.edu/research/quality/'
                       'niqe_release.zip)')
 BLOCK_SIZE = 96
+_gamma = np.vectorize(math.gamma, otypes=[np.float64])  # no scipy in the core install
 _SHAPES = np.arange(0.2, 10.001, 0.001)  # the release's grid of AGGD shapes
-_RATIO = gamma(2 / _SHAPES) ** 2 / (gamma(1 / _SHAPES) * gamma(3 / _SHAPES))
+_RATIO = _gamma(2 / _SHAPES) ** 2 / (_gamma(1 / _SHAPES) * _gamma(3 / _SHAPES))
 # neighbour offsets (rows, cols) of the paired products: H, V, main and anti diagonal
 _SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
@@ -56,8 +57,11 @@ def gaussian_window(size: int = 7, sigma: float = 7 / 6) -> np.ndarray:
 
 def mscn(img: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Mean-subtracted contrast-normalised coefficients (Eq. 1), borders replicated."""
-    mu = correlate(img, window, mode='nearest')
-    sigma = np.sqrt(np.abs(correlate(img * img, window, mode='nearest') - mu * mu))
+    def local_mean(x: np.ndarray) -> np.ndarray:  # MATLAB imfilter(..., 'replicate')
+        return cv2.filter2D(x, cv2.CV_64F, window, borderType=cv2.BORDER_REPLICATE)
+
+    mu = local_mean(img)
+    sigma = np.sqrt(np.abs(local_mean(img * img) - mu * mu))
     return (img - mu) / (sigma + 1)
 
 
@@ -70,7 +74,7 @@ def fit_aggd(x: np.ndarray) -> Tuple[float, float, float]:
     r_hat = np.mean(np.abs(x)) ** 2 / np.mean(x ** 2)
     r_norm = r_hat * (gamma_hat ** 3 + 1) * (gamma_hat + 1) / (gamma_hat ** 2 + 1) ** 2
     alpha = _SHAPES[np.argmin((_RATIO - r_norm) ** 2)]
-    factor = np.sqrt(gamma(1 / alpha) / gamma(3 / alpha))
+    factor = math.sqrt(math.gamma(1 / alpha) / math.gamma(3 / alpha))
     return float(alpha), float(left * factor), float(right * factor)
 
 
@@ -80,7 +84,7 @@ def block_features(block: np.ndarray) -> list:
     features = [alpha, (left + right) / 2]
     for shift in _SHIFTS:
         alpha, left, right = fit_aggd(block * np.roll(block, shift, axis=(0, 1)))
-        mean = (right - left) * gamma(2 / alpha) / gamma(1 / alpha)  # Eq. 8
+        mean = (right - left) * math.gamma(2 / alpha) / math.gamma(1 / alpha)  # Eq. 8
         features += [alpha, mean, left, right]
     return features
 
@@ -118,7 +122,11 @@ def niqe_distance(features: np.ndarray, mu_pristine: np.ndarray,
 def load_niqe_params(path: str) -> Tuple[np.ndarray, np.ndarray]:
     """The pristine mean (36,) and covariance (36, 36) from BasicSR's .npz or MATLAB's .mat."""
     if path.endswith('.mat'):
-        from scipy.io import loadmat
+        try:
+            from scipy.io import loadmat
+        except ImportError:
+            raise ImportError(f'reading {path} (MATLAB) needs scipy: pip install scipy, or use '
+                              f'BasicSR\'s {NIQE_PARAMS_NAME}') from None
         data = loadmat(path)
         names = ('mu_prisparam', 'cov_prisparam')
     else:
