@@ -7,7 +7,7 @@
 # (= scale - 1), next to the dataset base of its scale.
 _base_ = [
     '../../../_base_/default_runtime.py',
-    '../schedules/adam_1e-3_300k.py',
+    '../schedules/adam_1e-3_300ep-step80.py',
 ]
 model = dict(
     type='Restorer',
@@ -18,4 +18,3 @@ model = dict(
     losses=dict(rec=dict(type='MSELoss', loss_weight=1.0)),
     data_preprocessor=dict(type='RestorationDataPreprocessor'),
 )
-optim_wrapper = dict(optimizer=dict(weight_decay=0.0))
