@@ -6,33 +6,24 @@
 # (DualPixelPairDataset; the released script's test_l/source, test_r/source, test_c/target
 # layout with data_prefix=dict(img='test_l/source', img_right='test_r/source',
 # gt='test_c/target')), the views packed as [left RGB, right RGB].
-_base_ = ['./_base_/restormer_official.py']
+_base_ = ['../_base_/datasets/paired_restoration.py', './_base_/restormer_official.py']
 model = dict(backbone=dict(in_channels=6, out_channels=3, dual_pixel=True))
-views = ('img', 'img_right', 'gt')
 
-test_dataloader = dict(
-    batch_size=1, num_workers=2, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='DualPixelPairDataset', data_root='data/DPDD/test',
-                 data_prefix=dict(img='inputL', img_right='inputR', gt='target'),
-                 test_mode=True, pipeline=[
-                     dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-                     dict(type='LoadImageFromFile', key='img_right', channel_order='rgb'),
-                     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-                     dict(type='PackDualPixelInputs')]))
-# PSNR, SSIM on RGB, no border crop, as the released script (which adds MAE and LPIPS).
-test_evaluator = [dict(type='PSNR', crop_border=0), dict(type='SSIM', crop_border=0)]
-val_dataloader = test_dataloader
-val_evaluator = test_evaluator
+# PSNR, SSIM on RGB, no border crop (the paired base's evaluators; the released script adds MAE
+# and LPIPS).
+views = ('img', 'img_right', 'gt')
+load = [dict(type='LoadImageFromFile', key=key, channel_order='rgb') for key in views]
+test_dataloader = val_dataloader = dict(dataset=dict(
+    type='DualPixelPairDataset', data_root='data/DPDD/test',
+    data_prefix=dict(img='inputL', img_right='inputR', gt='target'),
+    pipeline=[*load, dict(type='PackDualPixelInputs')]))
 
 # Fine-tuning data: data/DPDD/train/{inputL,inputR,target}/. One random 128 x 128 crop and flip
 # of the three images (the stored 16-bit values, converted after the crop); a fixed-size
 # stand-in for the released progressive patch sizes, not reproduced here.
-train_dataloader = dict(
-    batch_size=8, num_workers=4, persistent_workers=True,
-    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
-    dataset=dict(type='DualPixelPairDataset', data_root='data/DPDD/train', pipeline=[
-        *(dict(type='LoadImageFromFile', key=key, to_float32=False) for key in views),
+train_dataloader = dict(batch_size=8, dataset=dict(
+    type='DualPixelPairDataset', data_root='data/DPDD/train', pipeline=[
+        *(dict(step, to_float32=False) for step in load),
         dict(type='RandomCrop', crop_size=128, keys=views),
         dict(type='Flip', keys=views, flip_ratio=0.5, direction='horizontal'),
         dict(type='PackDualPixelInputs')]))

@@ -75,6 +75,7 @@ def published_shapes():
 PUBLISHED_CONFIGS = [
     ('published_withbias_rgb', 'restormer_official_1xb1_rain13k-derain.py'),
     ('published_withbias_rgb', 'restormer_official_1xb1_gopro-motion-deblur.py'),
+    ('published_withbias_rgb', 'restormer_official_1xb1_gopro-motion-deblur-realblur.py'),
     ('published_withbias_rgb', 'restormer_official_1xb1_dpdd-single-image-defocus.py'),
     ('published_biasfree_rgb', 'restormer_official-bf_1xb1_sidd-real-denoise.py'),
     ('published_biasfree_rgb', 'restormer_official-bf_1xb1_gaussian-color-denoise-s15.py'),
