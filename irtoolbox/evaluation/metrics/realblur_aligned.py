@@ -91,13 +91,19 @@ def masked_ssim(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
 
 
 class _RealBlurAligned(BaseRestorationMetric):
+    """Align, then ``score(aligned pred, masked gt, mask)`` (the module docstring).
+
+    Args:
+        group_by, prefix, collect_device, collect_dir, pred_key: see
+            :class:`BaseRestorationMetric`.
+    """
+
+    score = None  # the masked score of a subclass
+
     def __init__(self, group_by: GroupBy = None, prefix: Optional[str] = None,
                  collect_device: str = 'cpu', collect_dir: Optional[str] = None,
                  pred_key: str = 'pred_img') -> None:
         super().__init__(0, False, group_by, prefix, collect_device, collect_dir, pred_key)
-
-    def score(self, pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
-        raise NotImplementedError
 
     def compute_image(self, pred: np.ndarray, gt: np.ndarray, channel_order: str) -> float:
         if channel_order == 'bgr':  # the ECC runs on the grey image of RGB
@@ -109,29 +115,15 @@ class _RealBlurAligned(BaseRestorationMetric):
 
 @METRICS.register_module()
 class RealBlurPSNR(_RealBlurAligned):
-    """PSNR (dB) after RealBlur's intensity matching and ECC alignment (module docstring).
-
-    Args:
-        group_by, prefix, collect_device, collect_dir, pred_key: see
-            :class:`BaseRestorationMetric`.
-    """
+    """PSNR (dB) after RealBlur's gain matching and ECC alignment."""
 
     metric_name = 'RealBlurPSNR'
-
-    def score(self, pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
-        return masked_psnr(pred, gt, mask)
+    score = staticmethod(masked_psnr)
 
 
 @METRICS.register_module()
 class RealBlurSSIM(_RealBlurAligned):
-    """SSIM after RealBlur's intensity matching and ECC alignment (module docstring).
-
-    Args:
-        group_by, prefix, collect_device, collect_dir, pred_key: see
-            :class:`BaseRestorationMetric`.
-    """
+    """SSIM after RealBlur's gain matching and ECC alignment."""
 
     metric_name = 'RealBlurSSIM'
-
-    def score(self, pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
-        return masked_ssim(pred, gt, mask)
+    score = staticmethod(masked_ssim)
