@@ -13,21 +13,22 @@ scale = 2
 # Training patches (Sec. IV-D): the reference models see 17 x 17 low-resolution /
 # 17 scale x 17 scale high-resolution patches (34, 51, 68), DL-Net 40 x 40 / 40 scale
 # ("larger training patches are more suitable"): train_pipeline here, and
-# train_pipeline_dlnet in the dlnet_* configs. Augmentation (the paper: "rotation,
-# rescaling, and flipping"): the eight flips and 90-degree rotations (horizontal
-# flip, vertical flip, transposition); the random rescaling is not done here.
-# The x3 / x4 bases restate both lists with their scale.
-train_pipeline = [
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-    dict(type='RandomCrop', crop_size=17 * scale, keys=('gt', )),
-    dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
-    dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='vertical'),
-    dict(type='RandomTranspose', keys=('gt', ), transpose_ratio=0.5),
-    dict(type='ToYChannel', keys=('gt', )),
-    dict(type='PackInputs'),
-]
-train_pipeline_dlnet = [dict(t, crop_size=40 * scale) if t['type'] == 'RandomCrop' else t
-                        for t in train_pipeline]
+# train_pipeline_dlnet in the dlnet_* configs; the x3 / x4 bases pick theirs from
+# train_pipelines. Augmentation (the paper: "rotation, rescaling, and flipping"):
+# the eight flips and 90-degree rotations (horizontal flip, vertical flip,
+# transposition); the random rescaling is not done here.
+train_pipelines = {
+    f'x{s}_{kind}': [
+        dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+        dict(type='RandomCrop', crop_size=patch * s, keys=('gt', )),
+        dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
+        dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='vertical'),
+        dict(type='RandomTranspose', keys=('gt', ), transpose_ratio=0.5),
+        dict(type='ToYChannel', keys=('gt', )),
+        dict(type='PackInputs'),
+    ] for s in (2, 3, 4) for kind, patch in (('reference', 17), ('dlnet', 40))}
+train_pipeline = train_pipelines[f'x{scale}_reference']
+train_pipeline_dlnet = train_pipelines[f'x{scale}_dlnet']
 test_pipeline = [
     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
     dict(type='CenterCrop', multiple_of=12),
