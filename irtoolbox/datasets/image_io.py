@@ -44,6 +44,9 @@ from mmengine import fileio
 from irtoolbox.utils.image_conventions import INT_MAX_VALUES, check_channel_order
 
 NPY_MAGIC = b'\x93NUMPY'
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+#: the IEND chunk's type and CRC (it has no data), the last 8 bytes of a whole PNG
+PNG_END = b'IEND\xaeB`\x82'
 COLOR_TYPES = ('color', 'grayscale', 'unchanged')
 
 
@@ -122,6 +125,17 @@ def _npy_view(content: bytes) -> np.ndarray:
     return array.reshape(shape, order='F' if fortran_order else 'C')
 
 
+def _imdecode_quietly(buffer: np.ndarray) -> Optional[np.ndarray]:
+    """``cv2.imdecode`` without OpenCV's own ``[ WARN:0@...]`` lines: a failure
+    returns None, which the caller reports with the file's name."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    try:
+        return cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
 def _raw_decode(content: bytes, path: str) -> np.ndarray:
     """Bytes -> array as stored (BGR/BGRA/gray), without any conversion.
 
@@ -134,8 +148,11 @@ def _raw_decode(content: bytes, path: str) -> np.ndarray:
             return _npy_view(content)
         except (ValueError, OSError, EOFError) as err:
             raise ImageDecodeError(path, f'invalid .npy data ({err})') from err
+    if content[:len(PNG_MAGIC)] == PNG_MAGIC and content.rfind(PNG_END) < 0:
+        # libpng would print 'PNG input buffer is incomplete' on stderr itself
+        raise ImageDecodeError(path, f'a truncated PNG ({len(content)} bytes, no IEND chunk)')
     buffer = np.frombuffer(content, dtype=np.uint8)
-    array = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    array = _imdecode_quietly(buffer)
     if array is None:
         raise ImageDecodeError(
             path, f'OpenCV could not decode {len(content)} bytes '
