@@ -25,7 +25,13 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmengine.model import BaseModel
 
-from irtoolbox.models.restorers.restorer import build_data_preprocessor, crop_to_input
+from irtoolbox.models.restorers.restorer import (
+    build_data_preprocessor,
+    check_loss_inputs,
+    crop_to_input,
+    loss_context,
+    loss_inputs_of,
+)
 from irtoolbox.registry import MODELS
 
 OptConfig = Optional[dict]
@@ -54,6 +60,7 @@ class DegradationDensityModel(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.density = MODELS.build(density)
         self.nll = MODELS.build(loss or dict(type='DiscretizedLogisticMixtureLoss'))
+        check_loss_inputs('nll', self.nll)
         self.test_cfg = {'unpaired': True, **(test_cfg or {})}
         self._previous_clean: Optional[torch.Tensor] = None
 
@@ -62,6 +69,7 @@ class DegradationDensityModel(BaseModel):
         return self.data_preprocessor.denormalize(x) * 2.0 - 1.0
 
     def _pair(self, inputs: torch.Tensor, data_samples: List) -> tuple:
+        """The (degraded, clean) pair in [-1, 1], the padding undone (:func:`crop_to_input`)."""
         degraded = self.to_unit_range(crop_to_input(inputs, data_samples))
         clean = self.to_unit_range(self.data_preprocessor.gt_batch(data_samples))
         if clean.shape != degraded.shape:
@@ -81,9 +89,11 @@ class DegradationDensityModel(BaseModel):
         degraded, clean = self._pair(inputs, data_samples)
         if mode == 'tensor':
             return self.density(degraded, clean)
-        if mode == 'loss':
-            params = self.density(degraded, clean)
-            loss = self.nll(params, degraded)
+        if mode == 'loss':  # the one loss context: pred = the mixture, gt = the degraded image
+            context = loss_context(self, inputs, data_samples,
+                                   lambda _: self.density(degraded, clean), degraded)
+            params = context.pred
+            loss = self.nll(*context.loss_inputs(loss_inputs_of(self.nll)))
             bits = self.nll.per_image_nll(params, degraded).sum() / degraded.numel()
             return dict(loss_nll=loss, bits_per_dim=(bits / torch.log(torch.tensor(2.0))).detach())
         return self.predict(degraded, clean, data_samples)

@@ -22,7 +22,7 @@ optimised from the mean latent E_z[f(z)] for a fixed number of Adam steps
   norm (PULSE's spherical optimisation carried to W).
 
 The generator is any registered module with ``mapping``, ``synthesis``,
-``num_ws``, ``z_dim`` and ``w_dim`` (see ``StyleGANLikeGenerator``); a
+``num_ws``, ``z_dim`` and ``w_dim`` (see ``StyleGAN2Generator``); a
 third-party StyleGAN2 plugs in through a registered wrapper exposing those
 names. Its weights are loaded with the safe loader and frozen.
 
@@ -40,7 +40,7 @@ from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
-from .restorer import Restorer, build_data_preprocessor, crop_to_input
+from .restorer import Restorer, build_data_preprocessor, crop_to_input, loss_context
 
 OptConfig = Optional[dict]
 #: what a data loss with ``loss_inputs`` may read: G(w) and the degraded image
@@ -136,22 +136,27 @@ class LatentRestorer(BaseModel):
         z = torch.randn(count, self.generator.z_dim, generator=gen).to(device)
         return self.generator.mapping(z)
 
-    def data_term(self, image: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    def data_term(self, context: BatchContext) -> torch.Tensor:
+        """The data term on the loss context (``pred`` = G(w), ``lq`` = y)."""
         names = getattr(self.data_loss, 'loss_inputs', None)
-        if names is not None:  # called like every loss: with its entries of a batch context
+        if names is not None:  # called like every loss: with its entries of the context
             unknown = [n for n in names if n not in LATENT_LOSS_INPUTS]
             if unknown:
                 raise KeyError(f'LatentRestorer: data loss needs {unknown}; it can read '
                                f'{list(LATENT_LOSS_INPUTS)}')
-            return self.data_loss(*BatchContext(inputs=lq, pred=image).loss_inputs(names))
+            return self.data_loss(*context.loss_inputs(names))
+        image = context.pred
         if self.degradation_scale > 1:
             image = F.avg_pool2d(image, self.degradation_scale)
-        return self.data_loss(image, lq)
+        return self.data_loss(image, context.lq)
 
     def objective(self, ws: torch.Tensor, lq: torch.Tensor,
                   prior: Optional[torch.Tensor]) -> Dict[str, torch.Tensor]:
         """The terms of the loss for latents ws: num_ws x w_dim and one image lq."""
-        terms = {'loss_data': self.data_term(self.generator.synthesis(ws.unsqueeze(0)), lq)}
+        # the one loss context of every model: pred = G(w), lq = inputs = y
+        context = loss_context(self, lq, None,
+                               lambda _: self.generator.synthesis(ws.unsqueeze(0)), None)
+        terms = {'loss_data': self.data_term(context)}
         if self.mmd_loss is not None:
             terms['loss_mmd'] = self.mmd_loss(ws, prior)
         if self.cross_weight:
