@@ -6,6 +6,6 @@ _base_ = ['./dlnet_contextencoder-k5_1xb16-300it_demo64-inpaint.py']
 model = dict(
     backbone=dict(_delete_=True, type='BackboneTrunk', stop_at='tail',
                   backbone=dict(type='FDRNet', mid_channels=16, num_phases=2)),
-    head=dict(output_layer=dict(in_channels=16, act_cfg=dict(type='Identity'), conv_type='conv',
+    head=dict(output_layer=dict(in_channels=16, act_cfg=None, conv_type='conv',
                                 kernel_size=3, stride=1, padding=1, bias=True,
                                 global_skip='identity')))

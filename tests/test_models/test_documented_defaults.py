@@ -10,9 +10,7 @@ from irtoolbox.registry import MODELS
 from irtoolbox.testing import default_mismatches
 
 # Remaining None-as-default places (issue 17 part 5, not yet converted).
-KNOWN = {'ContextEncoderAE': ['norm_cfg'], 'SFTContextEncoderAE': ['norm_cfg'],
-         'ImageOutputLayer': ['act_cfg'], 'Restormer': ['norm_cfg'],
-         'DegradationDensityModel': ['loss', 'test_cfg']}
+KNOWN = {}
 
 
 class _Documented:

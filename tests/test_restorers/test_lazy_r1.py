@@ -15,8 +15,8 @@ import irtoolbox.models  # noqa: F401  (registers every part)
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
-TINY_G = dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4,
-              mapping_layers=1, channels=4)
+TINY_G = dict(type='StyleGAN2Generator', resolution=8, z_dim=4, w_dim=4,
+              mapping_layers=1, channel_base=32, channel_max=4)
 LINEAR_D = dict(type='Conv2d', in_channels=3, out_channels=1, kernel_size=1)
 
 

@@ -15,7 +15,8 @@ network of Pathak et al. / Gao and Grauman for 64 x 64 images).
 With ``with_output_layer=False`` the backbone is g and returns z (for the
 likelihood head, which holds h); with True it is the whole reference network.
 """
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 import torch
 import torch.nn as nn
@@ -24,6 +25,11 @@ from mmengine.model import BaseModule
 
 from irtoolbox.models.layers.image_output import ImageOutputLayer
 from irtoolbox.registry import MODELS
+
+# read-only defaults (the paper's): BatchNorm, LeakyReLU 0.2 encoder, ReLU decoder
+BN_CFG = MappingProxyType(dict(type='BN'))
+ENC_ACT_CFG = MappingProxyType(dict(type='LeakyReLU', negative_slope=0.2))
+DEC_ACT_CFG = MappingProxyType(dict(type='ReLU'))
 
 
 class ChannelwiseFC(nn.Module):
@@ -53,9 +59,12 @@ class ContextEncoderAE(BaseModule):
         out_channels: image channels of h's output. Default: 3.
         channels: encoder widths. Default: (64, 128, 256, 512).
         image_size: input side (the channel-wise FC is sized for it). Default: 64.
-        norm_cfg: normalisation after every conv but h's. Default: ``dict(type='BN')``.
-        enc_act_cfg: encoder activation. Default: LeakyReLU(0.2).
-        dec_act_cfg: decoder activation (also h's). Default: ReLU.
+        norm_cfg: normalisation after every conv but h's (``None``: none).
+            Default: ``dict(type='BN')``.
+        enc_act_cfg: encoder activation (``None``: none).
+            Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
+        dec_act_cfg: decoder activation, also h's (``None``: none).
+            Default: ``dict(type='ReLU')``.
         fc_std: std of the Gaussian initialisation of the channel-wise FC (the
             paper: "a random Gaussian", std not given). Default: 0.02.
         with_output_layer: True: the whole network f = h o g (returns the
@@ -66,13 +75,18 @@ class ContextEncoderAE(BaseModule):
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3,
                  channels: tuple = (64, 128, 256, 512), image_size: int = 64,
-                 norm_cfg: Optional[dict] = None, enc_act_cfg: Optional[dict] = None,
-                 dec_act_cfg: Optional[dict] = None, fc_std: float = 0.02,
+                 norm_cfg: Optional[Mapping] = BN_CFG,
+                 enc_act_cfg: Optional[Mapping] = ENC_ACT_CFG,
+                 dec_act_cfg: Optional[Mapping] = DEC_ACT_CFG, fc_std: float = 0.02,
                  with_output_layer: bool = True, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        norm_cfg = norm_cfg or dict(type='BN')
-        enc_act_cfg = enc_act_cfg or dict(type='LeakyReLU', negative_slope=0.2)
-        dec_act_cfg = dec_act_cfg or dict(type='ReLU')
+
+        def norm(channels: int) -> nn.Module:  # None means none
+            return nn.Identity() if norm_cfg is None else \
+                build_norm_layer(dict(norm_cfg), channels)[1]
+
+        def act(cfg: Optional[Mapping]) -> nn.Module:
+            return nn.Identity() if cfg is None else build_activation_layer(dict(cfg))
         depth = len(channels)
         if image_size % 2 ** depth:
             raise ValueError(f'ContextEncoderAE: image_size {image_size} must be a multiple of '
@@ -80,8 +94,7 @@ class ContextEncoderAE(BaseModule):
         widths = (in_channels, *channels)
         self.encoder = nn.Sequential(*[
             nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], 4, 2, 1, bias=False),
-                          build_norm_layer(norm_cfg, widths[i + 1])[1],
-                          build_activation_layer(enc_act_cfg))
+                          norm(widths[i + 1]), act(enc_act_cfg))
             for i in range(depth)])
         self.channel_fc = ChannelwiseFC(channels[-1], image_size // 2 ** depth)
         self.fc_std = float(fc_std)
@@ -89,9 +102,9 @@ class ContextEncoderAE(BaseModule):
         layers = []
         for i in range(depth - 1):
             layers += [nn.ConvTranspose2d(rev[i], rev[i + 1], 4, 2, 1, bias=False),
-                       build_norm_layer(norm_cfg, rev[i + 1])[1]]
+                       norm(rev[i + 1])]
             if i < depth - 2:  # the last one's activation opens h
-                layers.append(build_activation_layer(dec_act_cfg))
+                layers.append(act(dec_act_cfg))
         self.decoder = nn.Sequential(*layers)
         self.output_layer = ImageOutputLayer(channels[0], out_channels, act_cfg=dec_act_cfg,
                                              ) if with_output_layer else None

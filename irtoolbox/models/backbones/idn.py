@@ -15,7 +15,8 @@ z is the last compression unit's output; h = LeakyReLU(0.05) + the RBlock
 documented choice, ``out_act_cfg``-free). Every other conv is followed by
 LeakyReLU(0.05), the compression units of DBlocks 1-3 included.
 """
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 import torch
 import torch.nn as nn
@@ -24,25 +25,31 @@ from mmcv.cnn import build_activation_layer
 from irtoolbox.models.layers.image_output import SISROutputBackbone
 from irtoolbox.registry import MODELS
 
+LEAKY_CFG = MappingProxyType(dict(type='LeakyReLU', negative_slope=0.05))  # read-only default
+
 
 class DBlock(nn.Module):
     """IDN's information distillation block (enhancement + compression)."""
 
-    def __init__(self, channels: int, distill: int, act_cfg: dict, groups: int,
+    def __init__(self, channels: int, distill: int, act_cfg: Optional[Mapping], groups: int,
                  last_act: bool) -> None:
         super().__init__()
+
+        def act() -> nn.Module:  # None: no activation
+            return nn.Identity() if act_cfg is None else build_activation_layer(dict(act_cfg))
+
         d1, d2 = channels - distill, channels // 2  # 48 and 32 for 64 channels, 16 distilled
         self.distill = distill
         self.upper = nn.Sequential(
-            nn.Conv2d(channels, d1, 3, 1, 1), build_activation_layer(act_cfg),
-            nn.Conv2d(d1, d2, 3, 1, 1, groups=groups), build_activation_layer(act_cfg),
-            nn.Conv2d(d2, channels, 3, 1, 1), build_activation_layer(act_cfg))
+            nn.Conv2d(channels, d1, 3, 1, 1), act(),
+            nn.Conv2d(d1, d2, 3, 1, 1, groups=groups), act(),
+            nn.Conv2d(d2, channels, 3, 1, 1), act())
         self.lower = nn.Sequential(
-            nn.Conv2d(d1, channels, 3, 1, 1), build_activation_layer(act_cfg),
-            nn.Conv2d(channels, d1, 3, 1, 1, groups=groups), build_activation_layer(act_cfg),
-            nn.Conv2d(d1, channels + distill, 3, 1, 1), build_activation_layer(act_cfg))
+            nn.Conv2d(d1, channels, 3, 1, 1), act(),
+            nn.Conv2d(channels, d1, 3, 1, 1, groups=groups), act(),
+            nn.Conv2d(d1, channels + distill, 3, 1, 1), act())
         self.compress = nn.Conv2d(channels + distill, channels, 1)
-        self.act = build_activation_layer(act_cfg) if last_act else nn.Identity()
+        self.act = act() if last_act else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: ``N x 64 x H x W``. Returns the same shape."""
@@ -62,7 +69,8 @@ class IDN(SISROutputBackbone):
         distill_channels: channels distilled in each enhancement unit. Default: 16.
         num_blocks: DBlocks. Default: 4.
         groups: groups of the grouped convs. Default: 4.
-        act_cfg: activation. Default: LeakyReLU(0.05).
+        act_cfg: activation (``None``: none, also none opening the output
+            layer). Default: ``dict(type='LeakyReLU', negative_slope=0.05)``.
         out_kernel_size: kernel of the RBlock's transposed conv. Default: 17.
         with_output_layer: True: the whole network; False: g only (z). Default: True.
         init_cfg: mmengine initialisation config. Default: None (MSRA).
@@ -70,13 +78,13 @@ class IDN(SISROutputBackbone):
 
     def __init__(self, in_channels: int = 1, scale: int = 2, mid_channels: int = 64,
                  distill_channels: int = 16, num_blocks: int = 4, groups: int = 4,
-                 act_cfg: Optional[dict] = None, out_kernel_size: int = 17,
+                 act_cfg: Optional[Mapping] = LEAKY_CFG, out_kernel_size: int = 17,
                  with_output_layer: bool = True, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        act_cfg = act_cfg or dict(type='LeakyReLU', negative_slope=0.05)
-        self.fblock = nn.Sequential(
-            nn.Conv2d(in_channels, mid_channels, 3, 1, 1), build_activation_layer(act_cfg),
-            nn.Conv2d(mid_channels, mid_channels, 3, 1, 1), build_activation_layer(act_cfg))
+        acts = [nn.Identity() if act_cfg is None else build_activation_layer(dict(act_cfg))
+                for _ in range(2)]  # None: no activation
+        self.fblock = nn.Sequential(nn.Conv2d(in_channels, mid_channels, 3, 1, 1), acts[0],
+                                    nn.Conv2d(mid_channels, mid_channels, 3, 1, 1), acts[1])
         self.dblocks = nn.Sequential(*[
             DBlock(mid_channels, distill_channels, act_cfg, groups, last_act=i < num_blocks - 1)
             for i in range(num_blocks)])

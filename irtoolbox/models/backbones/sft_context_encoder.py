@@ -35,7 +35,8 @@ The backbone reads the batch: without ``data_samples`` it takes them from the
 restorer's batch context (:mod:`irtoolbox.models.batch_context`).
 """
 import warnings
-from typing import Any, Optional, Sequence
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -46,7 +47,9 @@ from irtoolbox.degradations.observation_model import ObservationModel, has_degra
 from irtoolbox.models.batch_context import optional_batch_context
 from irtoolbox.registry import MODELS
 
-from .context_encoder import ContextEncoderAE
+from .context_encoder import BN_CFG, DEC_ACT_CFG, ENC_ACT_CFG, ContextEncoderAE
+
+COND_ACT_CFG = MappingProxyType(dict(type='LeakyReLU', negative_slope=0.1))  # SFT-GAN's
 
 
 class SFTLayer(nn.Module):
@@ -82,15 +85,19 @@ class SFTContextEncoderAE(ContextEncoderAE):
         out_channels: image channels of h's output. Default: 3.
         channels: encoder widths. Default: (64, 128, 256, 512).
         image_size: input side. Default: 64.
-        norm_cfg: normalisation after every conv but h's. Default: ``dict(type='BN')``.
-        enc_act_cfg: encoder activation. Default: LeakyReLU(0.2).
-        dec_act_cfg: decoder activation (also h's). Default: ReLU.
+        norm_cfg: normalisation after every conv but h's (``None``: none).
+            Default: ``dict(type='BN')``.
+        enc_act_cfg: encoder activation (``None``: none).
+            Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
+        dec_act_cfg: decoder activation, also h's (``None``: none).
+            Default: ``dict(type='ReLU')``.
         fc_std: std of the channel-wise FC's Gaussian initialisation. Default: 0.02.
         with_output_layer: True: f = h o g; False: g only (returns z). Default: True.
         cond_channels: channels of the shared conditions. Default: 32.
         cond_mid_channels: channels of the condition network's inner convs. Default: 64.
         cond_num_convs: 3 x 3 convs of the condition network (>= 1). Default: 3.
-        cond_act_cfg: condition network activation. Default: LeakyReLU(0.1).
+        cond_act_cfg: condition network activation (``None``: none).
+            Default: ``dict(type='LeakyReLU', negative_slope=0.1)``.
         scale_offset: added to every gamma. Default: 0.0.
         on_missing: ``'error'`` when a batch comes without recorded mask
             degradations, or ``'observed'`` (an all-ones mask, with one
@@ -103,11 +110,12 @@ class SFTContextEncoderAE(ContextEncoderAE):
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3,
                  channels: tuple = (64, 128, 256, 512), image_size: int = 64,
-                 norm_cfg: Optional[dict] = None, enc_act_cfg: Optional[dict] = None,
-                 dec_act_cfg: Optional[dict] = None, fc_std: float = 0.02,
+                 norm_cfg: Optional[Mapping] = BN_CFG,
+                 enc_act_cfg: Optional[Mapping] = ENC_ACT_CFG,
+                 dec_act_cfg: Optional[Mapping] = DEC_ACT_CFG, fc_std: float = 0.02,
                  with_output_layer: bool = True, cond_channels: int = 32,
                  cond_mid_channels: int = 64, cond_num_convs: int = 3,
-                 cond_act_cfg: Optional[dict] = None, scale_offset: float = 0.0,
+                 cond_act_cfg: Optional[Mapping] = COND_ACT_CFG, scale_offset: float = 0.0,
                  on_missing: str = 'error', init_cfg: Optional[dict] = None) -> None:
         super().__init__(in_channels=in_channels, out_channels=out_channels,
                          channels=channels, image_size=image_size, norm_cfg=norm_cfg,
@@ -119,11 +127,12 @@ class SFTContextEncoderAE(ContextEncoderAE):
         if on_missing not in ('error', 'observed'):
             raise ValueError(f"SFTContextEncoderAE: on_missing must be 'error' or 'observed', "
                              f'got {on_missing!r}')
-        cond_act_cfg = cond_act_cfg or dict(type='LeakyReLU', negative_slope=0.1)
         widths = [1] + [cond_mid_channels] * (int(cond_num_convs) - 1) + [cond_channels]
         layers = []
         for cin, cout in zip(widths[:-1], widths[1:]):
-            layers += [nn.Conv2d(cin, cout, 3, 1, 1), build_activation_layer(cond_act_cfg)]
+            layers += [nn.Conv2d(cin, cout, 3, 1, 1),  # None: no activation
+                       nn.Identity() if cond_act_cfg is None
+                       else build_activation_layer(dict(cond_act_cfg))]
         self.condition = nn.Sequential(*layers)
         self.sft_layers = nn.ModuleList(
             SFTLayer(cond_channels, c, scale_offset) for c in channels)

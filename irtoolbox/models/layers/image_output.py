@@ -13,7 +13,8 @@ The same module is the last layer of a backbone used alone
 checkpoint of one loads into the other.
 """
 import contextlib
-from typing import Iterator, Optional, Tuple
+from types import MappingProxyType
+from typing import Iterator, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
@@ -26,6 +27,8 @@ from irtoolbox.degradations.downsample import resize_matrix
 from irtoolbox.registry import MODELS
 
 from .phase_deconv import PhaseDeconv, phase_conv_transpose2d
+
+RELU_CFG = MappingProxyType(dict(type='ReLU'))  # read-only default: h opens with a ReLU
 
 
 def bicubic_upscale(x: torch.Tensor, scale: int) -> torch.Tensor:
@@ -61,8 +64,9 @@ class ImageOutputLayer(BaseModule):
         in_channels: channels of z. Required.
         out_channels: image channels. Default: 3.
         act_cfg: the activation that opens h (the one z is taken before);
-            ``dict(type='Identity')`` for a backbone whose last conv reads
-            features without an activation (FDR-Net's tail). Default: ``dict(type='ReLU')``.
+            ``None``: none, for a backbone whose last conv reads features
+            without an activation (FDR-Net's tail; the older spelling
+            ``dict(type='Identity')`` means the same). Default: ``dict(type='ReLU')``.
         conv_type: ``'deconv'`` (transposed conv) or ``'conv'``. Default: ``'deconv'``.
         kernel_size: kernel side. Default: 4.
         stride: stride (the upscaling factor of a transposed conv). Default: 2.
@@ -79,7 +83,8 @@ class ImageOutputLayer(BaseModule):
             the paper's initialisation of (up-)convolutional layers).
     """
 
-    def __init__(self, in_channels: int, out_channels: int = 3, act_cfg: Optional[dict] = None,
+    def __init__(self, in_channels: int, out_channels: int = 3,
+                 act_cfg: Optional[Mapping] = RELU_CFG,
                  conv_type: str = 'deconv', kernel_size: int = 4, stride: int = 2,
                  padding: int = 1, output_padding: int = 0, bias: bool = False,
                  global_skip: Optional[str] = None, out_act_cfg: Optional[dict] = None,
@@ -91,10 +96,9 @@ class ImageOutputLayer(BaseModule):
         if global_skip not in (None, 'bicubic', 'identity'):
             raise ValueError(f"ImageOutputLayer: global_skip must be None, 'bicubic' or "
                              f"'identity', got {global_skip!r}")
-        act_cfg = act_cfg or dict(type='ReLU')
-        # mmcv has no 'Identity' activation; a backbone without one before its last conv needs it.
-        self.act = nn.Identity() if act_cfg.get('type') == 'Identity' \
-            else build_activation_layer(act_cfg)
+        # None: no activation (mmcv has no 'Identity' activation; that spelling is kept)
+        self.act = nn.Identity() if act_cfg is None or act_cfg.get('type') == 'Identity' \
+            else build_activation_layer(dict(act_cfg))
         if conv_type == 'deconv':
             self.conv = nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride,
                                            padding, output_padding=output_padding, bias=bias)
@@ -234,7 +238,7 @@ class ImageOutputLayer(BaseModule):
 
 
 def sisr_output_layer_cfg(in_channels: int, out_channels: int, scale: int,
-                          act_cfg: dict, kernel_size: int = 17) -> dict:
+                          act_cfg: Optional[Mapping], kernel_size: int = 17) -> dict:
     """h of the low-resolution SISR backbones (Sec. IV-E, IDN's reconstruction):
     act, a ``kernel_size`` transposed conv of stride ``scale`` to exactly
     ``scale`` times the input size, plus the bicubic upscaling of the input."""
@@ -257,7 +261,8 @@ class SISROutputBackbone(BaseModule):
     """
 
     def build_output_layer(self, z_channels: int, in_channels: int, scale: int,
-                           act_cfg: dict, kernel_size: int, with_output_layer: bool) -> None:
+                           act_cfg: Optional[Mapping], kernel_size: int,
+                           with_output_layer: bool) -> None:
         """Set ``output_layer`` (h, or None without ``with_output_layer``),
         ``scale`` and ``out_channels`` (the image's, or z's without h)."""
         self.output_layer = MODELS.build(sisr_output_layer_cfg(

@@ -20,7 +20,8 @@ Images: the degraded input (``inputs``) and the clean ``gt_img`` arrive in
 [0, 1] and are normalised by the data preprocessor; the model sees them in
 [-1, 1] (``2 * denormalize(x) - 1``), the range the likelihood's 256 bins cover.
 """
-from typing import Dict, List, Optional, Union
+from types import MappingProxyType
+from typing import Dict, List, Mapping, Optional, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -35,6 +36,8 @@ from irtoolbox.models.restorers.restorer import (
 from irtoolbox.registry import MODELS
 
 OptConfig = Optional[dict]
+_NLL_LOSS = MappingProxyType(dict(type='DiscretizedLogisticMixtureLoss'))  # read-only defaults
+_TEST_CFG = MappingProxyType(dict(unpaired=True))
 
 
 @MODELS.register_module()
@@ -44,24 +47,25 @@ class DegradationDensityModel(BaseModel):
     Args:
         density: config of the conditional density network (e.g.
             ``ConditionalPixelCNN``) returning mixture parameters. Required.
-        loss: config of the likelihood loss. Default:
-            ``dict(type='DiscretizedLogisticMixtureLoss')`` (bits/dim).
+        loss: config of the likelihood loss (bits/dim).
+            Default: ``dict(type='DiscretizedLogisticMixtureLoss')``.
         data_preprocessor: Default: ``RestorationDataPreprocessor`` with
             ``mean=0.5, std=0.5``.
-        test_cfg: ``unpaired`` (bool) also scores the derangement. Default:
-            ``dict(unpaired=True)``.
+        test_cfg: ``unpaired`` (bool) also scores the derangement; keys not
+            given keep these. Default: ``dict(unpaired=True)``.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
-    def __init__(self, density: dict, loss: OptConfig = None, data_preprocessor: OptConfig = None,
-                 test_cfg: OptConfig = None, init_cfg: OptConfig = None) -> None:
+    def __init__(self, density: dict, loss: Mapping = _NLL_LOSS,
+                 data_preprocessor: OptConfig = None, test_cfg: Mapping = _TEST_CFG,
+                 init_cfg: OptConfig = None) -> None:
         data_preprocessor = build_data_preprocessor(
             data_preprocessor, dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5))
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.density = MODELS.build(density)
-        self.nll = MODELS.build(loss or dict(type='DiscretizedLogisticMixtureLoss'))
+        self.nll = MODELS.build(dict(loss))
         check_loss_inputs('nll', self.nll)
-        self.test_cfg = {'unpaired': True, **(test_cfg or {})}
+        self.test_cfg = {**_TEST_CFG, **(test_cfg or {})}
         self._previous_clean: Optional[torch.Tensor] = None
 
     def to_unit_range(self, x: torch.Tensor) -> torch.Tensor:
