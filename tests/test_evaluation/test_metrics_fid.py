@@ -131,7 +131,11 @@ def test_shuffled_pixels_are_far_and_mild_noise_is_near(metric, gt_features):
     assert 0 < near and far > 20 * near, (near, far)  # measured: near 4.2, far 311
 
 
-def test_missing_or_mismatched_weights_are_named(tmp_path):
+def test_missing_or_mismatched_weights_are_named(tmp_path, metric):
+    sample = _sample(_crops()[0], _crops()[0], img_path='a.png')
+    del sample['gt_img']
+    with pytest.raises(KeyError, match="FID needs 'gt_img'"):
+        metric.process(None, [sample])
     with pytest.raises(FileNotFoundError,
                        match='pt_inception-2015-12-05-6726825d.pth from https://github.com/'
                              'mseitzer/pytorch-fid/releases'):

@@ -26,15 +26,11 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from irtoolbox.registry import METRICS
-from irtoolbox.utils.image_conventions import (
-    check_channel_order,
-    describe_sample,
-    image_to_uint8_hwc,
-)
+from irtoolbox.utils.image_conventions import check_channel_order, describe_sample
 
 from .base_restoration_metric import (
+    BaseRestorationMetric,
     GroupBy,
-    MissingSampleKeyError,
     _normalise_group_by,
     _plain_group_value,
     _sorted_groups,
@@ -139,13 +135,8 @@ class FID(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Keep the features of each sample's two images and its group keys."""
         for sample in data_samples:
-            images = []
-            for name in (self.pred_key, 'gt_img'):
-                if sample.get(name) is None:
-                    raise MissingSampleKeyError(
-                        f'FID needs {name!r}, missing from the {describe_sample(sample)}; '
-                        f'its keys are {sorted(sample)}')
-                images.append(image_to_uint8_hwc(sample[name], name, sample))
+            # the per-image metrics' checks and messages (they use metric_name and pred_key only)
+            images = BaseRestorationMetric._image_pair(self, sample)
             channel_order = sample.get('channel_order') or 'rgb'
             check_channel_order(channel_order, where=f' in the {describe_sample(sample)}')
             pred, gt = self.features(images, channel_order)
