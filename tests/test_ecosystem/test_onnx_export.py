@@ -25,7 +25,7 @@ CONFIGS = {
     'ResidualCNN': (DEMO_CONFIG, {'model.backbone.mid_channels': 8,
                                   'model.backbone.num_blocks': 1}),
     'U-Net + InfoAccum': ('configs/infoaccum/infoaccum_unet5-c16-ia15k2-subpix-lsgan_'
-                          '1xb2-200it_demo-blur-noise-jpeg.py', None),
+                          '1xb2-1000it_demo-blur-noise-jpeg.py', None),
     'FDR-Net + GDN': ('configs/fdrnet/fdrnet_c16p2_1xb8-300it_demo-hybrid.py', None),
     'Restormer': ('configs/idr/restormer_d12_1xb5-400it_demo-five-tasks.py', None),
 }

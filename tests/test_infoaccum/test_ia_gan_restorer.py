@@ -26,7 +26,7 @@ def build_optim_wrapper(model, cfg):
 
 
 LR_G, LR_D, LAMBDA = 0.05, 0.02, 100.0
-DEMO_GAN_CONFIG = 'infoaccum_unet5-c16-ia15k2-subpix-lsgan_1xb2-200it_demo-blur-noise-jpeg.py'
+DEMO_GAN_CONFIG = 'infoaccum_unet5-c16-ia15k2-subpix-lsgan_1xb2-1000it_demo-blur-noise-jpeg.py'
 
 
 def _model(**kwargs):

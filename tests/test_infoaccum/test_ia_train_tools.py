@@ -13,7 +13,7 @@ import torch
 from conftest import REPO_ROOT, free_port, run_tool
 
 GAN_CONFIG = osp.join(REPO_ROOT, 'configs', 'infoaccum',
-                      'infoaccum_unet5-c16-ia15k2-subpix-lsgan_1xb2-200it_demo-blur-noise-jpeg.py')
+                      'infoaccum_unet5-c16-ia15k2-subpix-lsgan_1xb2-1000it_demo-blur-noise-jpeg.py')
 
 PROBE_PLUGIN = '''
 """After training, each rank writes a checksum of G's and D's weights."""
