@@ -18,9 +18,23 @@
   term is a convolution of the clean image added before the gate: the
   degradation model of Han et al. feeds the clean image to every block
   (their Fig. 1) instead of PixelCNN++'s one global vector.
+
+Data-dependent initialisation (openai/pixel-cnn, ``nn.py`` with ``init=True``;
+Salimans and Kingma, "Weight normalization", 2016, Sec. 3): inside
+:func:`data_init_pass`, each weight-normalised convolution with a
+``data_init_scale`` draws ``v ~ N(0, 0.05)``, convolves its input with
+``v / ||v||``, and sets ``g = scale / sqrt(var + 1e-8)`` and ``bias = -mean * g``
+from the per-channel mean and (population) variance of that output over the
+batch and positions: its output on that batch then has mean 0 and std
+``scale`` per channel. ``scale`` is 1, and 0.1 for the second convolution of
+each gated block (openai's ``init_scale=0.1``). A layer without a
+``data_init_scale`` (the clean-image condition, openai's conditioning weights
+``hw``) gets ``v ~ N(0, 0.05)``, ``g = ||v||``, bias 0.
 """
+import contextlib
+import contextvars
 import math
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -28,6 +42,23 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 PADDINGS = ('down', 'down_right', 'same', 'none')
+# True only inside data_init_pass(): which forward is the initialising one is a
+# property of the call, not state left on the modules.
+_DATA_INIT_PASS = contextvars.ContextVar('pixelcnn_data_init_pass', default=False)
+DATA_INIT_V_STD = 0.05  # openai: V ~ N(0, 0.05) before the data-dependent g and b
+DATA_INIT_EPS = 1e-8
+
+
+@contextlib.contextmanager
+def data_init_pass() -> Iterator[None]:
+    """Forwards inside this context initialise each :class:`WNConv2d` from its
+    input (see the module docstring); gradients are off."""
+    token = _DATA_INIT_PASS.set(True)
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        _DATA_INIT_PASS.reset(token)
 
 
 def concat_elu(x: torch.Tensor) -> torch.Tensor:
@@ -71,16 +102,21 @@ class WNConv2d(BaseModule):
         out_channels: output channels. Required.
         kernel_size: ``(kh, kw)``. Default: ``(1, 1)``.
         padding: 'down', 'down_right', 'same' or 'none'. Default: 'none'.
+        data_init_scale: std of the output on the batch of a data-dependent
+            initialisation (:func:`data_init_pass`); ``None``: not initialised
+            from data (v ~ N(0, 0.05), g = ||v||, bias 0 in that pass). Default: 1.0.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
                  kernel_size: Tuple[int, int] = (1, 1), padding: str = 'none',
+                 data_init_scale: Optional[float] = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.kernel_size = tuple(int(k) for k in kernel_size)
         self.pad = causal_padding(self.kernel_size, padding)
         self.padding_mode = padding
+        self.data_init_scale = None if data_init_scale is None else float(data_init_scale)
         self.v = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size))
         self.g = nn.Parameter(torch.empty(out_channels))
         self.bias = nn.Parameter(torch.empty(out_channels))
@@ -108,10 +144,28 @@ class WNConv2d(BaseModule):
         norm = self.v.flatten(1).norm(dim=1).clamp_min(1e-12)
         return self.v * (self.g / norm).view(-1, 1, 1, 1)
 
+    def init_from_data(self, x: torch.Tensor) -> None:
+        """The data-dependent initialisation from this layer's (padded) input batch."""
+        with torch.no_grad():
+            self.v.normal_(0.0, DATA_INIT_V_STD)
+            norm = self.v.flatten(1).norm(dim=1)
+            if self.data_init_scale is None:
+                self.g.copy_(norm)
+                self.bias.zero_()
+                return
+            out = F.conv2d(x, self.v / norm.view(-1, 1, 1, 1))
+            mean = out.mean(dim=(0, 2, 3))
+            var = out.var(dim=(0, 2, 3), unbiased=False)
+            scale = self.data_init_scale / torch.sqrt(var + DATA_INIT_EPS)
+            self.g.copy_(scale)
+            self.bias.copy_(-mean * scale)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: N x C_in x H x W. Returns: N x C_out x H x W (same size, causal zero padding)."""
         if any(self.pad):
             x = F.pad(x, self.pad)
+        if _DATA_INIT_PASS.get():
+            self.init_from_data(x)
         return F.conv2d(x, self.weight(), self.bias)
 
 
@@ -138,8 +192,12 @@ class ConditionalGatedResBlock(BaseModule):
         self.conv_in = WNConv2d(2 * channels, channels, kernel_size, padding)
         self.skip = WNConv2d(2 * skip_channels, channels) if skip_channels else None
         self.dropout = nn.Dropout(dropout)
-        self.conv_out = WNConv2d(2 * channels, 2 * channels, kernel_size, padding)
-        self.cond = WNConv2d(cond_channels, 2 * channels, (cond_kernel_size,) * 2, 'same')
+        # openai: the second conv starts at a tenth of the first's output scale, and
+        # the conditioning weights are not initialised from data.
+        self.conv_out = WNConv2d(2 * channels, 2 * channels, kernel_size, padding,
+                                 data_init_scale=0.1)
+        self.cond = WNConv2d(cond_channels, 2 * channels, (cond_kernel_size,) * 2, 'same',
+                             data_init_scale=None)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor,
                 skip: Optional[torch.Tensor] = None) -> torch.Tensor:
