@@ -1,6 +1,6 @@
 """Test a trained restoration model: metrics per test set (and per group).
 
-    python tools/test.py CONFIG CHECKPOINT [--out-dir DIR] [--work-dir DIR]
+    python tools/test.py CONFIG CHECKPOINT [--out-dir DIR] [--work-dir DIR] [--verbose]
                                            [--cfg-options k=v ...] [--launcher ...]
 """
 import argparse
@@ -57,6 +57,8 @@ def main() -> None:
         # explicit, before any load: resume/load_from/init_cfg go through the allowlist
         install_safe_checkpointing(unsafe=args.unsafe_load)
         cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        if args.verbose:
+            cfg.log_verbose = True  # the start-up report on the console too (StrictLoadRunner)
         cfg.load_from = checkpoint_to_load(cfg, args.checkpoint)
         cfg.resume = False
         if args.out_dir:

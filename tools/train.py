@@ -1,6 +1,6 @@
 """Train a restoration model from a config file.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]] [--amp] [--verbose]
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
@@ -50,6 +50,8 @@ def main() -> None:
         # explicit, before any load: resume/load_from/init_cfg go through the allowlist
         install_safe_checkpointing(unsafe=args.unsafe_load)
         cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        if args.verbose:
+            cfg.log_verbose = True  # the start-up report on the console too (StrictLoadRunner)
         apply_training_flags(cfg, args)
         setup_launcher(cfg, args.launcher, args.local_rank)
         runner = StrictLoadRunner.from_cfg(cfg)  # strict load_from/resume

@@ -25,6 +25,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--unsafe-load', action='store_true',
                         help='allow checkpoints with types outside the safe allowlist '
                              '(runs pickle code from the file: only for files you trust)')
+    parser.add_argument('--verbose', action='store_true',
+                        help='print the environment, config and hook order on the console '
+                             'too (they always go to the log file)')
     # torchrun sets LOCAL_RANK; older launchers pass one of these flags.
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
 
@@ -199,7 +202,17 @@ def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
         return
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank)
+    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        # one thread per process unless the user chose: what mmengine's
+        # set_multi_processing sets too, there with a UserWarning on every rank
+        os.environ.setdefault(name, '1')
     if torch.cuda.is_available():
+        # mmengine's default wrapper (DDP without buffer broadcast), named so that
+        # the buffer flag below reaches DDP in the spelling the installed torch takes
+        wrapper = cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+        cfg.model_wrapper_cfg = ddp_buffer_sync_spelling(wrapper)
         return
     if launcher == 'slurm':
         _slurm_env_to_torch_env()
@@ -209,7 +222,32 @@ def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
                                 world_size=int(os.environ['WORLD_SIZE']))
     wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
     wrapper['device_ids'] = None
-    cfg.model_wrapper_cfg = wrapper
+    cfg.model_wrapper_cfg = ddp_buffer_sync_spelling(wrapper)
+
+
+def ddp_buffer_sync_spelling(wrapper: dict) -> dict:
+    """``broadcast_buffers`` of a model-wrapper config as the installed torch spells it.
+
+    torch 2.13 deprecates DDP's ``broadcast_buffers`` for ``forward_sync_buffers``
+    (a FutureWarning per wrapped module and rank); mmengine's wrappers still pass
+    ``broadcast_buffers`` (``MMSeparateDistributedDataParallel`` always, default
+    False). Where DDP takes ``forward_sync_buffers``, the value moves there and
+    ``broadcast_buffers`` becomes None (no warning). The one difference, buffers
+    broadcast once when DDP wraps the model, changes nothing here: every rank
+    builds the same model from the same seed, and the Runner broadcasts the
+    initialised weights and buffers from rank 0 anyway.
+    """
+    import inspect
+
+    from torch.nn.parallel import DistributedDataParallel
+    if wrapper.get('broadcast_buffers') is None:
+        return wrapper
+    if 'forward_sync_buffers' not in inspect.signature(DistributedDataParallel).parameters:
+        return wrapper  # an older torch: broadcast_buffers is the only spelling
+    wrapper = dict(wrapper)
+    wrapper['forward_sync_buffers'] = bool(wrapper['broadcast_buffers'])
+    wrapper['broadcast_buffers'] = None
+    return wrapper
 
 
 def finish_distributed() -> None:

@@ -20,19 +20,31 @@ Validation and test loops drop the stand-ins that a dataset with
 ``on_error='skip'`` returns for bad samples (metainfo ``SKIPPED_KEY``) before
 the evaluator sees them, so no image is scored twice. The tools build this
 runner.
+
+The start-up report mmengine logs (system and runtime environment, the whole
+config, the hook order; 300-400 lines) goes to the log file only: the console
+gets one line naming that file, so the first lines a user reads are the run's
+own (a config error among them). ``log_verbose=True`` in the config (the
+tools' ``--verbose``) prints the report on the console too. Grouped validation
+and test metrics print as a table, one row per group (``metrics_table.py``).
 """
-from typing import Any, Callable, Dict, List, Sequence, Union
+import contextlib
+import logging
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from irtoolbox.datasets.basic_restoration_dataset import SKIPPED_KEY
+from irtoolbox.engine.runner.metrics_table import print_metrics_tables
 from irtoolbox.registry import RUNNERS
 from irtoolbox.utils.checkpoint import load_weights_checked
 
 #: config key switching strict loading off (an explicit partial load)
 STRICT_KEY = 'load_from_strict'
+#: config key printing mmengine's start-up report on the console too (tools: --verbose)
+VERBOSE_KEY = 'log_verbose'
 #: scheduler attributes that place a schedule in iterations
 SCHEDULE_FIELDS = ('begin', 'end', 'T_max', 'milestones', 'periods', 'step_size')
 
@@ -62,6 +74,46 @@ def _without_stand_ins(process: Callable) -> Callable:
     return process_kept
 
 
+class StartupReportFilter(logging.Filter):
+    """Console-handler filter holding back mmengine's start-up report.
+
+    ``hold`` is set while ``Runner._log_env`` runs (it logs the environment and
+    the config and nothing else); ``hide_once`` names the hook table, which
+    ``Runner.__init__`` logs right after asking ``get_hooks_info`` for it.
+    Warnings and errors always pass: only INFO records are held back.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = False
+        self._hidden: List[str] = []
+
+    def hide_once(self, text: str) -> None:
+        """Hold back the next INFO record whose message contains ``text``."""
+        self._hidden.append(text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        if self.hold:
+            return False
+        message = record.getMessage()
+        for i, text in enumerate(self._hidden):
+            if text in message:
+                del self._hidden[i]
+                return False
+        return True
+
+
+def _console_handlers(logger: logging.Logger) -> List[logging.Handler]:
+    return [h for h in logger.handlers if not isinstance(h, logging.FileHandler)]
+
+
+def _log_file(logger: logging.Logger) -> Optional[str]:
+    files = [h.baseFilename for h in logger.handlers if isinstance(h, logging.FileHandler)]
+    return files[0] if files else None
+
+
 def schedule_placement(schedulers: Any) -> List[Dict[str, Any]]:
     """Each scheduler's type and iteration fields (:data:`SCHEDULE_FIELDS`)."""
     return [dict(type=type(s).__name__,
@@ -73,6 +125,69 @@ def schedule_placement(schedulers: Any) -> List[Dict[str, Any]]:
 class StrictLoadRunner(Runner):
     """``Runner`` whose ``load_checkpoint`` (``load_from``, ``resume``) is strict by
     default; the config's ``load_from_strict=False`` allows a logged partial load."""
+
+    _startup_filter: Optional[StartupReportFilter] = None
+    _report_announced = False
+
+    def build_log_processor(self, log_processor: Any) -> Any:
+        """The config's log processor; grouped metrics print as a table (metrics_table.py)."""
+        return print_metrics_tables(super().build_log_processor(log_processor))
+
+    def build_logger(self, log_level: Union[int, str] = 'INFO', log_file: Optional[str] = None,
+                     **kwargs: Any) -> Any:
+        """mmengine's logger; unless ``log_verbose``, its console handlers hold back
+        the start-up report (:class:`StartupReportFilter`), the file keeps it."""
+        logger = super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+        if self.cfg.get(VERBOSE_KEY, False):
+            return logger
+        self._startup_filter = StartupReportFilter()
+        for handler in _console_handlers(logger):
+            # a logger reused by a second Runner in one process keeps one filter of ours
+            for old in [f for f in handler.filters if isinstance(f, StartupReportFilter)]:
+                handler.removeFilter(old)
+            handler.addFilter(self._startup_filter)
+        return logger
+
+    @contextlib.contextmanager
+    def _file_only(self) -> Iterator[None]:
+        """INFO records logged inside go to the log file only (unless ``log_verbose``)."""
+        report = self._startup_filter
+        if report is None:
+            yield
+            return
+        report.hold = True
+        try:
+            yield
+        finally:
+            report.hold = False
+
+    def _log_env(self, env_cfg: dict) -> None:
+        """mmengine's environment and config report, to the log file only (see module doc)."""
+        with self._file_only():
+            super()._log_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: Any) -> Any:
+        """mmengine's wrapping; its note on SyncBN reversion (an environment fact) goes to
+        the log file only."""
+        with self._file_only():
+            return super().wrap_model(model_wrapper_cfg, model)
+
+    def load_or_resume(self) -> None:
+        """Point at the start-up report once everything is built (a config error
+        raised while building is then the first line on the console), then load."""
+        if self._startup_filter is not None and not self._report_announced:
+            self._report_announced = True
+            where = _log_file(self.logger)
+            self.logger.info(f'Environment, config and hook order: {where or "no log file"} '
+                             '(--verbose prints them here)')
+        super().load_or_resume()
+
+    def get_hooks_info(self) -> str:
+        """The hook table; the next log record holding it goes to the log file only."""
+        info = super().get_hooks_info()
+        if self._startup_filter is not None:
+            self._startup_filter.hide_once(info)
+        return info
 
     def build_val_loop(self, loop: Any) -> Any:
         return self._drop_stand_ins(super().build_val_loop(loop))
