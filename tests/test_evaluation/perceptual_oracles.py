@@ -9,7 +9,10 @@ repository's CPU torch), then copy the printed numbers into the tests::
     /tmp/venvH/bin/pip install lpips==0.1.4 pytorch-fid==0.3.0 scikit-image scipy
     pip download basicsr==1.4.2 --no-deps -d /tmp/hdl
     tar xzf /tmp/hdl/basicsr-1.4.2.tar.gz -C /tmp/hdl
-    /tmp/venvH/bin/python tests/test_evaluation/perceptual_oracles.py /tmp/hdl/basicsr-1.4.2
+    pip download pyiqa==0.1.16 --no-deps -d /tmp/hdl
+    unzip -q /tmp/hdl/pyiqa-0.1.16-py3-none-any.whl -d /tmp/hdl/pq
+    /tmp/venvH/bin/python tests/test_evaluation/perceptual_oracles.py /tmp/hdl/basicsr-1.4.2 \
+        /tmp/hdl/pq
 
 NIQE: BasicSR 1.4.2's ``basicsr/metrics/niqe.py`` (a port of the authors'
 MATLAB release), run once as released (float32) and once in float64 (its
@@ -17,6 +20,7 @@ float32 buffers and resize switched to float64, the MATLAB precision).
 LPIPS: the ``lpips`` 0.1.4 package, AlexNet, version 0.1, with seeded weights.
 FID: ``pytorch-fid`` 0.3.0's FID InceptionV3 with seeded weights, and its
 ``calculate_frechet_distance``.
+CNNIQA: pyiqa 0.1.16's ``pyiqa/archs/cnniqa_arch.py`` with seeded weights.
 """
 import importlib.util
 import os
@@ -165,7 +169,33 @@ class WrappedNames(torch.nn.Module):
         self.fc = torch.nn.Linear(2048, 1008)
 
 
+def cnniqa_oracles(root):
+    """pyiqa's CNNIQA module alone (its registry and loader stubbed: nothing downloads)."""
+    for package in ('pyiqa', 'pyiqa.utils', 'pyiqa.archs'):
+        sys.modules[package] = types.ModuleType(package)
+    registry = types.ModuleType('pyiqa.utils.registry')
+    registry.ARCH_REGISTRY = types.SimpleNamespace(register=lambda: (lambda cls: cls))
+    sys.modules['pyiqa.utils.registry'] = registry
+    arch_util = types.ModuleType('pyiqa.archs.arch_util')
+    arch_util.get_url_from_name = lambda name: name
+    arch_util.load_pretrained_network = None
+    sys.modules['pyiqa.archs.arch_util'] = arch_util
+    cnniqa = load('pyiqa.archs.cnniqa_arch', f'{root}/pyiqa/archs/cnniqa_arch.py')
+    model = cnniqa.CNNIQA(pretrained=None).eval()
+    model.load_state_dict(seeded_state_dict(
+        {k: tuple(v.shape) for k, v in model.state_dict().items()}, seed=0))
+    print('CNNIQA (pyiqa), seeded weights (seed 0), crops [:256, :256], and noisy astronaut:')
+    images = {name: getattr(skimage.data, name)()[:256, :256]
+              for name in ('astronaut', 'coffee', 'chelsea')}
+    images['astronaut+noise20'] = noisy(images['astronaut'], 20)
+    with torch.no_grad():
+        for name, img in images.items():
+            x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255
+            print(' ', name, repr(float(model(x).flatten()[0])))
+
+
 if __name__ == '__main__':
     niqe_oracles(sys.argv[1])
     lpips_oracles()
     fid_oracles()
+    cnniqa_oracles(sys.argv[2])

@@ -1,6 +1,7 @@
 """Metrics (MATLAB/BasicSR conventions); members register themselves on import."""
 from .base_restoration_metric import BaseRestorationMetric
 from .bits_per_dim import BitsPerDim
+from .cnniqa import CNNIQA
 from .fid import FID
 from .lpips import LPIPS
 from .mae import MAE
@@ -11,5 +12,5 @@ from .realblur_aligned import RealBlurPSNR, RealBlurSSIM
 from .signed_range_error import SignedL1, SignedL2
 from .ssim import SSIM
 
-__all__ = ['BaseRestorationMetric', 'BitsPerDim', 'FID', 'LPIPS', 'MAE', 'MSSSIM', 'NIQE', 'PSNR',
-           'RealBlurPSNR', 'RealBlurSSIM', 'SignedL1', 'SignedL2', 'SSIM']
+__all__ = ['BaseRestorationMetric', 'BitsPerDim', 'CNNIQA', 'FID', 'LPIPS', 'MAE', 'MSSSIM', 'NIQE',
+           'PSNR', 'RealBlurPSNR', 'RealBlurSSIM', 'SignedL1', 'SignedL2', 'SSIM']

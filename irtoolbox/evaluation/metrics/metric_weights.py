@@ -35,8 +35,10 @@ def resolve_weights(path: Optional[str], default_name: str, what: str, source: s
 def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """A plain ``{name: tensor}`` file, loaded with ``weights_only=True`` (no pickled code)."""
     state = torch.load(path, map_location='cpu', weights_only=True)
-    if isinstance(state, dict) and 'state_dict' in state and isinstance(state['state_dict'], dict):
-        state = state['state_dict']
+    for key in ('state_dict', 'params'):  # mmengine / pyiqa checkpoints keep the tensors there
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+            break
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise TypeError(f'{path} must hold a dict of tensors (a state_dict), '
                         f'got {type(state).__name__}')
