@@ -140,9 +140,6 @@ PART_CONFIGS = {
         cfg=dict(type='ConditionalPixelCNN', channels=4, num_blocks=1, num_mix=2, dropout=0.0),
         input=lambda: ((torch.rand(2, 3, 5, 6) * 2 - 1).requires_grad_(),
                        torch.rand(2, 3, 5, 6) * 2 - 1), output=(2, 20, 5, 6)),
-    'StyleGANLikeGenerator': dict(
-        cfg=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4, mapping_layers=1,
-                 channels=4), input=(2, 4), output=(2, 3, 8, 8)),
     'StyleGAN2Generator': dict(
         cfg=dict(type='StyleGAN2Generator', resolution=8, z_dim=4, w_dim=4, mapping_layers=1,
                  channel_base=32, channel_max=4), input=(2, 4), output=(2, 3, 8, 8)),
@@ -161,8 +158,8 @@ PART_CONFIGS = {
         input=(2, 3, 6, 6), output={'loss_nll', 'bits_per_dim'}),
     'LatentRestorer': dict(  # 'loss': the objective at the mean latent (generator frozen)
         cfg=dict(type='LatentRestorer', num_prior_samples=8, num_mean_samples=16,
-                 generator=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4,
-                                mapping_layers=1, channels=4),
+                 generator=dict(type='StyleGAN2Generator', resolution=8, z_dim=4, w_dim=4,
+                                mapping_layers=1, channel_base=32, channel_max=4),
                  data_loss=dict(type='MSELoss'), mmd_loss=dict(type='MMDLoss', gamma=4.0)),
         input=(2, 3, 8, 8), output={'loss_data', 'loss_mmd', 'loss_cross'}),
     # discriminators
@@ -226,8 +223,8 @@ PART_CONFIGS = {
         output={'loss_d_real', 'loss_d_fake', 'loss_g_gan', 'loss_pixel'}),
     'UnconditionalGAN': dict(  # the input batch is the real images; G gets z ~ N(0, I)
         cfg=dict(type='UnconditionalGAN',
-                 generator=dict(type='StyleGANLikeGenerator', resolution=8, z_dim=4, w_dim=4,
-                                mapping_layers=1, channels=4),
+                 generator=dict(type='StyleGAN2Generator', resolution=8, z_dim=4, w_dim=4,
+                                mapping_layers=1, channel_base=32, channel_max=4),
                  discriminator=dict(type='PatchDiscriminator', in_channels=3, base_channels=4,
                                     num_layers=1)),
         input=(2, 3, 8, 8), output={'loss_d_real', 'loss_d_fake', 'loss_g_gan'}),

@@ -8,8 +8,8 @@ from irtoolbox.models.restorers.latent_restorer import LatentRestorer, geocross
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
 
-GEN = dict(type='StyleGANLikeGenerator', resolution=8, z_dim=8, w_dim=8, mapping_layers=2,
-           channels=8)
+GEN = dict(type='StyleGAN2Generator', resolution=8, z_dim=8, w_dim=8, mapping_layers=2,
+           channel_base=64, channel_max=8, noise_mode='const')
 
 
 def _restorer(**kwargs):
@@ -52,13 +52,9 @@ def test_spherical_keeps_each_latent_norm_and_geocross_is_an_angle():
     # angles 0 and pi/2 between the two rows: mean of [0, (pi/2)^2, (pi/2)^2, 0]
     assert abs(geocross(a).item() - (torch.pi / 2) ** 2 / 2) < 1e-5
     model = _restorer(num_steps=5)
-    seen = []
-    original = model.generator.synthesis
-
-    def spy(ws):
-        seen.append(ws.detach().clone())
-        return original(ws)
-    model.generator.synthesis = spy
+    seen = []  # every ws the synthesis network is called with
+    model.generator.synthesis.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].detach().clone()))
     batch = _batch(model)
     model(batch['inputs'][:1], batch['data_samples'][:1], mode='tensor')
     norms = [w[0].norm(dim=1) for w in seen[:-1]]

@@ -1,7 +1,8 @@
-"""Unconditional GAN training of the StyleGAN-like generator: one train_step checked
-against a direct computation of Eq. 1 (D then G, G's fake from before its update), and
-two iterations through the real tools/train.py whose checkpoint the latent restorer and
-the sampling tool load."""
+"""Unconditional GAN training of a tiny StyleGAN2Generator: one train_step checked
+against a direct computation of Eq. 1 (D then G, G's fake from before its update), two
+iterations through the real tools/train.py whose checkpoint the latent restorer and the
+sampling tool load, and kill -9 / --resume of the demo training giving bit-identical
+weights."""
 import copy
 import glob
 import json
@@ -12,17 +13,18 @@ import cv2
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO_ROOT, run_tool
+from conftest import REPO_ROOT, reliability_helpers, run_tool
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 import irtoolbox.models  # noqa: F401  (registers every part)
 from irtoolbox.registry import MODELS
 from irtoolbox.structures import RestorationDataSample
+from irtoolbox.utils.checkpoint import load_checkpoint_file
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'pixelcnn_degradation',
-                'stylegan-like-64_nsgan_1xb16-1500it_demo-crops.py')
-TINY_G = dict(type='StyleGANLikeGenerator', resolution=16, z_dim=8, w_dim=8,
-              mapping_layers=2, channels=8)
+                'stylegan2-64_nsgan-r1_1xb16-600it_demo-crops.py')
+TINY_G = dict(type='StyleGAN2Generator', resolution=16, z_dim=8, w_dim=8,
+              mapping_layers=2, channel_base=64, channel_max=8)
 TINY_D = dict(type='PatchDiscriminator', in_channels=3, base_channels=4, num_layers=2,
               norm_cfg=None)
 
@@ -159,3 +161,38 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
               '--out', str(grid), '--rows', '2', '--cols', '3'])
     img = cv2.imread(str(grid))
     assert img.shape == (2 * 16 + 2, 3 * 16 + 4, 3)
+
+
+@pytest.mark.slow
+def test_kill9_then_resume_matches_uninterrupted(tmp_path, demo_data):
+    # the demo config with the tiny networks; lazy R1 every 2nd step, so a resumed run
+    # must regularise at the same iterations; random noise inputs draw from the RNG
+    max_iters, kill_at = 8, 6
+    config = tmp_path / 'tiny_ugan_kill.py'
+    config.write_text(f'''
+_base_ = [{DEMO!r}]
+custom_imports = dict(imports=['reliability_killer'], allow_failed_imports=False)
+model = dict(generator={TINY_G!r}, discriminator={TINY_D!r}, r1_weight=1.0, r1_interval=2)
+train_pipeline = [
+    dict(type='LoadImageFromFile', key='img', channel_order='rgb', to_float32=False),
+    dict(type='RandomCrop', crop_size=16, keys=('img', )),
+    dict(type='Flip', keys=('img', ), flip_ratio=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(batch_size=2, dataset=dict(data_root={str(demo_data)!r},
+                                                   pipeline=train_pipeline))
+train_cfg = dict(max_iters={max_iters})
+default_hooks = dict(logger=dict(interval=1000),
+                     checkpoint=dict(interval=4, max_keep_ckpts=3, save_last=True))
+custom_hooks = [dict(type='NonFiniteLossGuardHook'), dict(type='RNGStateHook'),
+                dict(type='SelfKillHook')]
+randomness = dict(seed=0, deterministic=True)
+log_level = 'WARNING'
+''')
+    _, killed, reference = reliability_helpers().kill9_resume_matches(
+        str(config), tmp_path, max_iters, kill_at, last_checkpoint_iter=4)
+    # both networks trained after the resumed checkpoint, and w_avg was tracked
+    start = load_checkpoint_file(osp.join(killed, 'iter_4.pth'))['state_dict']
+    for prefix in ('backbone.', 'discriminator.', 'backbone.mapping.w_avg'):
+        assert any(not torch.equal(start[k], reference[k]) for k in reference
+                   if k.startswith(prefix)), prefix

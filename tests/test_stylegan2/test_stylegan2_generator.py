@@ -96,3 +96,27 @@ def test_latent_restorer_starts_from_w_avg() -> None:
     assert torch.equal(ws, w_avg.expand(8, -1))
     out = restorer.restore(torch.zeros(1, 3, 32, 32))
     assert out.shape == (1, 3, 32, 32) and torch.isfinite(out).all()
+
+
+def test_built_generator_is_initialised_without_init_weights():
+    # NVlabs' modules initialise in their constructors: init_model and a saved untrained
+    # model never call init_weights, and torch.empty there gave NaN restorations
+    torch.manual_seed(0)
+    gen = StyleGAN2Generator(resolution=16, z_dim=32, w_dim=32, mapping_layers=2,
+                             channel_base=512, channel_max=32)
+    for name, value in gen.state_dict().items():
+        if name.endswith('affine.bias'):       # styles start at 1 (bias_init=1)
+            assert torch.equal(value, torch.ones_like(value)), name
+        elif name.endswith(('bias', 'noise_strength')):
+            assert torch.equal(value, torch.zeros_like(value)), name
+        elif name.endswith('w_avg'):
+            assert not value.any(), name
+        elif name.endswith('resample_filter'):  # the fixed FIR buffer
+            assert torch.allclose(value, torch.outer(*[torch.tensor([1., 3, 3, 1])] * 2) / 64)
+        elif name.startswith('mapping'):        # unit draws / lr multiplier 0.01
+            assert abs(value.std().item() - 100.0) < 15.0, name
+        else:                                   # conv / ToRGB weights, const, noise maps
+            tol = 0.25 if value.numel() >= 100 else 0.5   # a 4 x 4 noise map: 16 draws
+            assert abs(value.std().item() - 1.0) < tol, name
+    image = gen(torch.randn(2, 32))
+    assert image.shape == (2, 3, 16, 16) and torch.isfinite(image).all()

@@ -13,7 +13,7 @@ from irtoolbox.models.density import ConditionalPixelCNN
 from irtoolbox.models.generators.stylegan2 import StyleGAN2Generator
 
 NLL = osp.join(REPO_ROOT, 'configs', 'pixelcnn_degradation',
-               'latent-stylegan-like-nll-mmd-sph_1xb1-100step_demo-jpeg.py')
+               'latent-stylegan2-nll-mmd-sph_1xb1-100step_demo-jpeg.py')
 GEN = dict(resolution=64, z_dim=16, w_dim=16, mapping_layers=2, channel_base=256,
            channel_max=16)
 

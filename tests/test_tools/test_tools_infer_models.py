@@ -14,7 +14,7 @@ from skimage import data as skdata
 from irtoolbox.apis import init_model
 
 LATENT = osp.join(REPO_ROOT, 'configs', 'pixelcnn_degradation',
-                  'latent-stylegan-like-l2-sph_1xb1-100step_demo-jpeg.py')
+                  'latent-stylegan2-l2-sph_1xb1-100step_demo-jpeg.py')
 PIXELCNN = osp.join(REPO_ROOT, 'configs', 'pixelcnn_degradation',
                     'pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg.py')
 OPTIONS = {'model.generator_checkpoint': None, 'model.num_steps': 0,

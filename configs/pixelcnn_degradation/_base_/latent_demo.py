@@ -1,9 +1,11 @@
 # Latent-optimisation restoration of JPEG-compressed 64 x 64 demo photographs.
 #   python tools/data/prepare_demo.py --out data/demo64 --size 64
-# The generator is the small StyleGAN-like one at 64 x 64. Its weights, `generator_checkpoint`:
-# the GAN training of stylegan-like-64_nsgan_1xb16-1500it_demo-crops.py (train it first; keys
-# backbone.*). `--cfg-options model.generator_checkpoint=None` gives a randomly initialised
-# generator, seeded by the Runner. The test split is the 4 validation photographs.
+# The generator is a tiny StyleGAN2Generator at 64 x 64 (10 latents of 64 dims, 32 channels).
+# Its weights, `generator_checkpoint`: the GAN training of
+# stylegan2-64_nsgan-r1_1xb16-600it_demo-crops.py (train it first; keys backbone.*; the
+# restoration starts from its tracked w_avg). `--cfg-options model.generator_checkpoint=None`
+# gives a randomly initialised generator, seeded by the Runner. The test split is the 4
+# validation photographs.
 _base_ = ['./latent_test_only.py']
 data_root = 'data/demo64'
 degradation = [dict(type='JPEGCompression', quality_range=(10, 50))]
@@ -21,9 +23,10 @@ test_dataloader = dict(
                  data_prefix=dict(gt='val/gt'), pipeline=test_pipeline, test_mode=True))
 train_dataloader = test_dataloader  # never iterated (latent_test_only.py)
 
-generator = dict(type='StyleGANLikeGenerator', resolution=64, z_dim=64, w_dim=64,
-                 mapping_layers=4, channels=32)
-generator_checkpoint = 'work_dirs/stylegan-like-64_nsgan_1xb16-1500it_demo-crops/iter_1500.pth'
+# the network of the training config; the stored constant noise maps (deterministic)
+generator = dict(type='StyleGAN2Generator', resolution=64, z_dim=64, w_dim=64,
+                 mapping_layers=4, channel_base=2048, channel_max=32, noise_mode='const')
+generator_checkpoint = 'work_dirs/stylegan2-64_nsgan-r1_1xb16-600it_demo-crops/iter_600.pth'
 # merged into every latent demo config's model (read at the first restoration, not at build)
 model = dict(generator_checkpoint=generator_checkpoint)
 # The degradation model of pixelcnn-cond_b2-c32-mix5_1xb8-400it_demo-jpeg.py (train it first).

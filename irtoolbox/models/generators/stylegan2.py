@@ -387,13 +387,20 @@ class StyleGAN2Generator(BaseModule):
         self.num_ws = self.synthesis.num_ws
         self.mapping = MappingNetwork(z_dim, w_dim, self.num_ws, mapping_layers,
                                       lr_multiplier, w_avg_beta)
+        # initialised at construction as NVlabs' modules are, so that a generator built
+        # without init_weights (init_model, a saved untrained model) holds no torch.empty
+        self.reset_nvlabs()
 
-    def init_weights(self) -> None:
+    def reset_nvlabs(self) -> None:
         """NVlabs' initialisation of every layer (unit draws; biases 0, styles' 1)."""
-        super().init_weights()
         for module in self.modules():
             if module is not self and hasattr(module, 'reset_nvlabs'):
                 module.reset_nvlabs()
+
+    def init_weights(self) -> None:
+        """mmengine's init_cfg (if any), then NVlabs' initialisation of every layer."""
+        super().init_weights()
+        self.reset_nvlabs()
 
     def tracked_mean_latent(self) -> Optional[torch.Tensor]:
         """``w_avg`` (w_dim), or ``None`` while it is all zeros (never tracked or loaded)."""

@@ -1,7 +1,7 @@
 """Unconditional GAN training of a noise-to-image generator (Goodfellow et al.,
 2014, Eq. 1; the non-saturating generator loss of their Sec. 3).
 
-It trains the small StyleGAN-like generator (Karras et al., CVPR 2020) whose
+It trains the small StyleGAN2 generator (Karras et al., CVPR 2020) whose
 checkpoint the latent-optimisation restorer (Han et al. 2024, Sec. 3.1) then
 searches, with the toolbox's one adversarial step
 (:class:`~.adversarial.AdversarialStep`: one D update with D's optimizer, fake
@@ -56,7 +56,7 @@ class UnconditionalGAN(AdversarialStep, BaseModel):
     Args:
         generator: config of G, a module with attribute ``z_dim`` whose
             ``forward(z)`` maps ``N x z_dim`` noise to ``N x C x H x W`` images
-            in about [-1, 1] (e.g. ``StyleGANLikeGenerator``); stored as the
+            in about [-1, 1] (e.g. ``StyleGAN2Generator``); stored as the
             model's ``backbone`` (checkpoint keys ``backbone.*``). Required.
         discriminator: config of D on images alone (e.g.
             ``PatchDiscriminator(in_channels=3)``). Required.
