@@ -177,7 +177,7 @@ class NIQE(BaseNoReferenceMetric):
     metric_name = 'NIQE'
 
     def __init__(self, params_path: Optional[str] = None, **kwargs: Any) -> None:
-        if 'test_y_channel' in kwargs:
+        if kwargs.get('test_y_channel'):
             raise TypeError('NIQE is always computed on the Y channel; remove test_y_channel')
         super().__init__(**kwargs)
         self.params_path = resolve_weights(params_path, NIQE_PARAMS_NAME,
