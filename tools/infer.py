@@ -22,8 +22,9 @@ format holds it (PNG, PPM/PGM, TIFF, NPY), else 8 bits. ``--tile`` bounds the
 memory to one tile plus the integer images (see docs/inference.md); ``.npy``
 and TIFF files, in or out, are memory-mapped and processed a band of tiles at
 a time, so they may be larger than memory (TIFF needs the optional package
-tifffile). Errors are one line on stderr; images that cannot be decoded are
-reported and skipped, and the exit status is then 1.
+tifffile). Errors are one line on stderr (``infer.py: error: ...``, as argparse
+prints its own); images that cannot be decoded are reported and skipped, and the
+exit status is then 1.
 """
 import argparse
 import glob
@@ -50,7 +51,13 @@ from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
 from irtoolbox.utils.checkpoint import install_safe_checkpointing  # noqa: E402
 from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS as IMAGE_EXTS  # noqa: E402
 from irtoolbox.utils.image_conventions import image_to_uint8_hwc  # noqa: E402
-from irtoolbox.utils.launch import check_config_file, check_restores_images  # noqa: E402
+from irtoolbox.utils.launch import (  # noqa: E402
+    check_config_file,
+    check_restores_images,
+    error_line,
+)
+
+TOOL = 'infer.py'  # the name argparse puts before its own errors
 
 # .npy and TIFF are read and written memory-mapped, tile by tile (any size)
 INPUT_EXTS = tuple(dict.fromkeys((*IMAGE_EXTS, *STREAMED_EXTS)))
@@ -186,7 +193,7 @@ def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Nam
         try:
             result = restore_one(model, src, dst, args)
         except DATA_ERRORS as err:
-            tqdm.write(f'error: {_message(err)}', file=sys.stderr)
+            tqdm.write(error_line(TOOL, _message(err)), file=sys.stderr)
             failed += 1
             continue
         if result is None:
@@ -236,16 +243,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         model = init_model(cfg, checkpoint, device=args.device, unsafe_load=args.unsafe_load)
         failed = restore_all(model, plan, args)
     except pickle.UnpicklingError as err:
-        print(f'error: checkpoint {args.checkpoint!r} holds objects a safe load refuses '
-              f'({str(err).splitlines()[-1][:200]}); pass --unsafe-load only if you trust it',
-              file=sys.stderr)
+        print(error_line(TOOL, f'checkpoint {args.checkpoint!r} holds objects a safe load '
+                               f'refuses ({str(err).splitlines()[-1][:200]}); pass '
+                               '--unsafe-load only if you trust it'), file=sys.stderr)
         return 1
     except (InferError, OSError, KeyError, ValueError, TypeError, RuntimeError,
             ImportError) as err:
-        print(f'error: {_message(err).splitlines()[0]}', file=sys.stderr)
+        print(error_line(TOOL, _message(err).splitlines()[0]), file=sys.stderr)
         return 1
     if failed:
-        print(f'error: {failed} of {len(plan)} images could not be decoded', file=sys.stderr)
+        print(error_line(TOOL, f'{failed} of {len(plan)} images could not be decoded'),
+              file=sys.stderr)
         return 1
     print(f'wrote {len(plan)} image(s) to {args.output}')
     return 0

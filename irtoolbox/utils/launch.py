@@ -274,6 +274,12 @@ def _slurm_env_to_torch_env() -> None:
     os.environ.setdefault('MASTER_PORT', '29500')
 
 
+def error_line(tool: str, message: str) -> str:
+    """The one format of a user error in every tool, argparse's own: ``TOOL: error: MESSAGE``
+    (``TOOL`` the script's file name, e.g. ``infer.py``)."""
+    return f'{tool}: error: {message}'
+
+
 @contextlib.contextmanager
 def one_line_errors(tool: str) -> Iterator[None]:
     """Report user errors as one line instead of a traceback.
@@ -291,6 +297,6 @@ def one_line_errors(tool: str) -> Iterator[None]:
             ImportError) as err:
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         kind = '' if isinstance(err, ConfigNotFoundError) else f'{type(err).__name__}: '
-        print(f'{tool}: error: {kind}{message}\n'
+        print(error_line(tool, f'{kind}{message}') + '\n'
               f'(set {DEBUG_ENV}=1 for the full traceback)', file=sys.stderr)
         sys.exit(1)

@@ -219,7 +219,8 @@ def test_missing_tifffile_gives_one_clear_line(model, photo, tmp_path):
                            str(folder), str(tmp_path / 'out'), '--ext', 'npy',
                            '--device', 'cpu'],
                           env=env, capture_output=True, text=True, cwd=REPO_ROOT)
-    errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
+    errors = [line for line in proc.stderr.splitlines()
+              if line.startswith('infer.py: error:')]
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
     assert len(errors) == 1 and 'tifffile' in errors[0] and \
         'pip install tifffile' in errors[0], proc.stderr

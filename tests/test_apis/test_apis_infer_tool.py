@@ -63,7 +63,8 @@ def infer_main():
 
 
 def _error_lines(capsys):
-    return [line for line in capsys.readouterr().err.splitlines() if line.startswith('error:')]
+    return [line for line in capsys.readouterr().err.splitlines()
+            if line.startswith('infer.py: error:')]
 
 
 def _by_hand(model, bgr: np.ndarray) -> np.ndarray:
@@ -111,7 +112,8 @@ def test_never_overwrites_inputs(setup, infer_main, capsys):
     assert infer_main(setup['config'], setup['checkpoint'], setup['photos'],
                       setup['photos']) == 1
     errors = _error_lines(capsys)
-    assert len(errors) == 1 and errors[0].startswith('error: refusing to overwrite the input')
+    assert len(errors) == 1 and errors[0].startswith(
+        'infer.py: error: refusing to overwrite the input')
     assert {p.name: p.read_bytes() for p in setup['photos'].iterdir()} == before
 
 
@@ -119,7 +121,7 @@ def test_clear_errors(setup, tmp_path, infer_main, capsys):
     assert infer_main(setup['config'], setup['checkpoint'], tmp_path / 'nope',
                       tmp_path / 'o') == 1
     assert capsys.readouterr().err.strip() == (
-        f"error: input not found: {str(tmp_path / 'nope')!r}")
+        f"infer.py: error: input not found: {str(tmp_path / 'nope')!r}")
     typo = tmp_path / 'typo.py'
     typo.write_text(CONFIG.format(backbone='ResidualCnn'))
     assert infer_main(typo, setup['checkpoint'], setup['photos'], tmp_path / 'o') == 1

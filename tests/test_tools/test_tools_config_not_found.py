@@ -1,6 +1,7 @@
 """One wording for a config path that names no file, in every tool and in init_model
 (issue 21: it was ``error: Config not found:`` in the API and
-``train.py: error: FileNotFoundError: config file not found:`` in the tools)."""
+``train.py: error: FileNotFoundError: config file not found:`` in the tools), with one
+prefix, argparse's ``TOOL.py: error:`` (infer.py printed a bare ``error:``)."""
 import os.path as osp
 import sys
 
@@ -24,7 +25,7 @@ def test_every_tool_prints_the_same_line(tmp_path):
     commands = {
         'train.py: ': ['tools/train.py', missing],
         'test.py: ': ['tools/test.py', missing, str(tmp_path / 'ckpt.pth')],
-        '': ['tools/infer.py', missing, str(tmp_path / 'ckpt.pth'), image,
+        'infer.py: ': ['tools/infer.py', missing, str(tmp_path / 'ckpt.pth'), image,
              str(tmp_path / 'out.png')],
     }
     for prefix, args in commands.items():

@@ -87,7 +87,7 @@ def first_step(config: str, batch: int, size: Optional[int], seed: int) -> Dict[
     cfg = Config.fromfile(config)
     size = size or crop_size_of(cfg)
     if size is None:
-        raise SystemExit(f'first_step: {config} names no crop_size; pass --size')
+        raise SystemExit(f'first_step.py: error: {config} names no crop_size; pass --size')
     torch.manual_seed(seed)
     model = MODELS.build(cfg.model)
     if hasattr(model, 'init_weights'):

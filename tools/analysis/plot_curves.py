@@ -176,7 +176,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         out = plot_curves(args.work_dir, args.keys, args.out, args.all, args.width,
                           args.panel_height)
     except (FileNotFoundError, KeyError, ValueError) as err:
-        sys.exit(str(err.args[0]) if isinstance(err, KeyError) else str(err))
+        sys.exit('plot_curves.py: error: '
+                 + (str(err.args[0]) if isinstance(err, KeyError) else str(err)))
     print(f'Saved {out}')
 
 

@@ -66,7 +66,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if 'generator' not in cfg.model:
-        print(f'{args.config}: model has no generator entry', file=sys.stderr)
+        print(f'sample_generator.py: error: {args.config}: model has no generator entry',
+              file=sys.stderr)
         return 1
     generator = MODELS.build(cfg.model.generator)
     generator.load_state_dict(generator_state(args.checkpoint))

@@ -66,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                            overwrite=args.overwrite, commit_interval=args.commit_interval,
                            progress=not args.no_progress)
     except (OSError, ValueError) as err:
-        print(f'make_lmdb: error: {err}', file=sys.stderr)
+        print(f'make_lmdb.py: error: {err}', file=sys.stderr)
         return 1
     print(f'Wrote {output}')
     return 0

@@ -54,7 +54,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         final = publish(args.src, args.out)
     except (ValueError, RuntimeError, FileNotFoundError) as error:
-        print(f'publish_model: {error}', file=sys.stderr)
+        print(f'publish_model.py: error: {error}', file=sys.stderr)
         return 1
     print(f'publish_model: {final}')
     return 0

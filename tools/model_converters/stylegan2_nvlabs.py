@@ -62,7 +62,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         save_converted(args.dst, OrderedDict((prefix + k, v) for k, v in state.items()),
                        conversion_meta(args.src, CONVERTER, part=args.part, key=args.key))
     except (ConversionError, NVlabsPickleError, KeyError, ValueError) as error:
-        print(f'{CONVERTER}: {error}', file=sys.stderr)
+        print(f'{CONVERTER}.py: error: {error}', file=sys.stderr)
         return 1
     print(f'{CONVERTER}: converted {len(state)} tensors -> {args.dst}')
     return 0
