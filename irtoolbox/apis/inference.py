@@ -10,6 +10,7 @@ model's size divisor, ``forward_tensor``, crop, denormalise), for one image
 from a file or an array, optionally tiled (:mod:`irtoolbox.apis.tiling`) so
 that a 4K image fits in the memory of one tile.
 """
+import math
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ from irtoolbox.apis.image_streams import (
     open_source,
     release_all,
 )
-from irtoolbox.apis.tiling import kept_part, model_input, tile_grid
+from irtoolbox.apis.tiling import check_overlap, kept_part, model_input, tile_grid
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import (
@@ -275,7 +276,9 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
     """
     pre = model.data_preprocessor
     scale = int(part_attribute(model, 'scale'))
-    divisor = int(getattr(pre, 'pad_size_divisor', part_attribute(model, 'size_divisor')))
+    # the preprocessor pads to its divisor, which a Restorer raises to its parts'
+    divisor = math.lcm(int(pre.pad_size_divisor), int(part_attribute(model, 'size_divisor')))
+    check_overlap(part_attribute(model, 'receptive_field'), overlap, 'restore_image')
     device = _model_device(model)
     height, width = src.array.shape[:2]
     grid = tile_grid(height, width, tile, overlap, divisor)

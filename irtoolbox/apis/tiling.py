@@ -9,7 +9,9 @@ the image into tiles that overlap by ``overlap`` pixels and keep, from each
 tile, only its centre: the cut between two neighbours sits in the middle of
 their overlap, at least ``overlap // 2`` pixels from either inner edge.
 With ``overlap >= R - 1`` the stitched result equals the untiled output up to
-float rounding. This is a hard crop, not blending: blending would mix two
+float rounding; ``restore_image`` warns (:func:`check_overlap`) when the
+model declares its ``receptive_field`` (part_protocol.py) and the overlap is
+smaller. This is a hard crop, not blending: blending would mix two
 values that are already equal where the overlap is large enough, and would
 hide (not fix) the error where it is too small.
 
@@ -30,6 +32,7 @@ the image. ``restore_image`` (:mod:`irtoolbox.apis.inference`) walks the same
 time, so no full-size float image exists at all; rows of tiles let it stream
 memory-mapped files band by band (:mod:`irtoolbox.apis.image_streams`).
 """
+import warnings
 from typing import Callable, List, NamedTuple, Optional, Tuple, Union
 
 import torch
@@ -113,6 +116,17 @@ def tile_grid(height: int, width: int, tile: int, overlap: int,
     return [[Tile(top, bottom, left, right, keep_top, keep_bottom, keep_left, keep_right)
              for (left, right), (keep_left, keep_right) in zip(cols, _keep_ranges(cols))]
             for (top, bottom), (keep_top, keep_bottom) in zip(rows, _keep_ranges(rows))]
+
+
+def check_overlap(receptive_field: Optional[int], overlap: int, owner: str) -> None:
+    """Warn when ``overlap`` is below ``receptive_field - 1`` (module docstring: the
+    tiled result then differs from the untiled one near the cuts); silent when the
+    receptive field is unknown (``None``)."""
+    if receptive_field is not None and overlap < int(receptive_field) - 1:
+        warnings.warn(f'{owner}: tile overlap {overlap} is smaller than the receptive field '
+                      f'{receptive_field} - 1 = {int(receptive_field) - 1}: the tiled result '
+                      'will differ from the whole-image one near the tile cuts; use '
+                      f'overlap >= {int(receptive_field) - 1}', stacklevel=3)
 
 
 def model_input(preprocessor: torch.nn.Module, x: Tensor) -> Tensor:

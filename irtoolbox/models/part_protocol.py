@@ -8,7 +8,11 @@ its meaning and its default, and read through :func:`part_attribute`.
 ==================  =======  ==================================================
 attribute           default  meaning
 ==================  =======  ==================================================
-``scale``           1        output size / input size (super-resolution > 1)
+``scale``           1        the part's own output size / input size
+                             (super-resolution > 1; a fraction such as
+                             ``Fraction(1, 2)`` for features at half the
+                             input size); the restorer composes backbone x
+                             neck x head
 ``size_divisor``    1        input sides must be multiples of it; the data
                              preprocessor pads to it and the restorer crops back
 ``out_channels``    None     channels of the output; ``None``: measure it with

@@ -9,6 +9,7 @@ complain) and the wrapped backbone's code is untouched. Example: pix2pix's
 U-Net, whose outermost decoder ``decoders.0`` is ReLU -> ConvT -> Tanh and
 whose input is the concatenation of the last skip and decoder features.
 """
+from fractions import Fraction
 from typing import Optional
 
 import torch
@@ -54,8 +55,26 @@ class BackboneTrunk(BaseModule):
                            f'{stop_at!r}; some names: {list(names)[1:12]}')
         self.backbone.set_submodule(stop_at, _Stop())
         self.stop_at = stop_at
-        self.scale = part_attribute(self.backbone, 'scale')
         self.size_divisor = part_attribute(self.backbone, 'size_divisor')
+        self.scale = self.measured_scale()
+
+    def measured_scale(self) -> Fraction:
+        """The trunk's own output/input ratio (part_protocol.py ``scale``): z's side
+        over the input's, from one forward of a zero image of side ``size_divisor``
+        in eval mode (a cut backbone is often at a fraction of the input size: the
+        U-Net before its outermost decoder at 1/2). The wrapped backbone's declared
+        scale when it has no convolution to read its input channels from."""
+        convs = [m for m in self.backbone.modules() if isinstance(m, nn.Conv2d)]
+        if not convs:
+            return Fraction(part_attribute(self.backbone, 'scale'))
+        side, was_training = int(self.size_divisor), self.training
+        self.eval()  # no BatchNorm statistics updated, no dropout draw
+        try:
+            with torch.no_grad():
+                z = self(torch.zeros(1, convs[0].in_channels, side, side))
+        finally:
+            self.train(was_training)
+        return Fraction(z.shape[-1], side)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: ``N x C x H x W`` normalised degraded images.

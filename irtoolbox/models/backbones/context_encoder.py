@@ -15,6 +15,7 @@ network of Pathak et al. / Gao and Grauman for 64 x 64 images).
 With ``with_output_layer=False`` the backbone is g and returns z (for the
 likelihood head, which holds h); with True it is the whole reference network.
 """
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Mapping, Optional
 
@@ -111,6 +112,8 @@ class ContextEncoderAE(BaseModule):
         self.with_output_layer = with_output_layer
         self.size_divisor = 2 ** depth
         self.out_channels = out_channels if with_output_layer else channels[0]
+        # g alone ends one transposed conv short of the input size: z is at half of it
+        self.scale = 1 if with_output_layer else Fraction(1, 2)
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -122,6 +122,7 @@ class LikelihoodHead(BaseModule):
             raise ValueError(f'LikelihoodHead: chunk_size must be >= 1 or None, got {chunk_size}')
         self.chunk_size = None if chunk_size is None else int(chunk_size)
         self.out_channels = part_attribute(self.output_layer, 'out_channels')
+        self.scale = part_attribute(self.output_layer, 'scale')  # h's upscaling is the head's
         self._warned = False
 
     def h(self, z: torch.Tensor, inputs: Optional[torch.Tensor]) -> torch.Tensor:

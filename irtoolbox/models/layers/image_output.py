@@ -264,11 +264,13 @@ class SISROutputBackbone(BaseModule):
                            act_cfg: Optional[Mapping], kernel_size: int,
                            with_output_layer: bool) -> None:
         """Set ``output_layer`` (h, or None without ``with_output_layer``),
-        ``scale`` and ``out_channels`` (the image's, or z's without h)."""
+        ``scale`` (``scale``, or 1 for z without h: the head holding h upscales)
+        and ``out_channels`` (the image's, or z's without h)."""
         self.output_layer = MODELS.build(sisr_output_layer_cfg(
             z_channels, in_channels, scale, act_cfg, kernel_size)) \
             if with_output_layer else None
-        self.scale = int(scale)
+        # each part's own output/input ratio: z is at the input's resolution, h upscales
+        self.scale = int(scale) if with_output_layer else 1
         self.out_channels = in_channels if with_output_layer else z_channels
 
     def output(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -39,6 +39,7 @@ docs/contributing.md, "Batch context"):
 import fnmatch
 import math
 from contextlib import contextmanager, nullcontext
+from fractions import Fraction
 from typing import Callable, ContextManager, Dict, Iterator, List, Optional, Union
 
 import torch
@@ -146,7 +147,9 @@ class Restorer(BaseModel):
             check_self_ensemble_parts([self.backbone, self.neck, self.head])
         self.feature_taps = dict(feature_taps or {})
         self.stage_switch_iter = stage_switch_iter
-        self.scale = int(part_attribute(self.backbone, 'scale'))
+        self.scale = composed_scale(self.backbone, self.neck, self.head)
+        # read by tiled inference (a warning when the tile overlap is smaller)
+        self.receptive_field = composed_receptive_field(self.backbone, self.neck, self.head)
         self.size_divisor = int(part_attribute(self.backbone, 'size_divisor'))
         preprocessor = self.data_preprocessor
         if hasattr(preprocessor, 'pad_size_divisor'):
@@ -285,6 +288,40 @@ def crop_to_input(tensor: torch.Tensor, data_samples: Optional[List],
         return tensor
     h, w = data_samples[0].metainfo['input_shape']
     return tensor[..., :h * scale, :w * scale]
+
+
+def composed_scale(*parts: Optional[nn.Module]) -> int:
+    """The model's output/input size ratio: the product of each part's own ``scale``
+    (part_protocol.py; a part may declare a fraction, e.g. a backbone whose features
+    are at half the input size before a head that upsamples by 2). One error when
+    the product is not a whole number >= 1."""
+    ratio = Fraction(1)
+    for part in parts:
+        if part is not None:
+            ratio *= Fraction(part_attribute(part, 'scale'))
+    if ratio.denominator != 1 or ratio < 1:
+        names = [type(p).__name__ for p in parts if p is not None]
+        raise ValueError(f'the parts {names} compose to scale {ratio} (their scales '
+                         f'{[part_attribute(p, "scale") for p in parts if p is not None]}); '
+                         'a restorer needs a whole upscaling factor >= 1')
+    return int(ratio)
+
+
+def composed_receptive_field(*parts: Optional[nn.Module]) -> Optional[int]:
+    """The receptive field, in input pixels, of the parts applied in order, or None
+    when any part present does not declare its own: a part with field ``r`` on
+    features at ``s`` times the input size widens the field by ``(r - 1) / s``
+    input pixels (rounded up)."""
+    field, ratio = Fraction(1), Fraction(1)
+    for part in parts:
+        if part is None:
+            continue
+        own = part_attribute(part, 'receptive_field')
+        if own is None:
+            return None
+        field += Fraction(int(own) - 1) / ratio
+        ratio *= Fraction(part_attribute(part, 'scale'))
+    return math.ceil(field)
 
 
 def make_batch_context(inputs: torch.Tensor, data_samples: Optional[List], training: bool,
