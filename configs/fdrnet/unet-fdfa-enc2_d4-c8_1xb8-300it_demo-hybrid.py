@@ -12,7 +12,7 @@ model = dict(
     backbone=dict(_delete_=True, type='UNetGenerator', in_channels=3, out_channels=3, depth=4,
                   base_channels=8,
                   plugins=[dict(cfg=dict(type='FDFABlock', num_fd_layers=3, ca_reduction=4),
-                                position='enc2')]),
+                                position='before_enc2')]),
     data_preprocessor=dict(type='RestorationDataPreprocessor', mean=0.5, std=0.5),
     test_cfg=dict(keep_input=True))
 default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=300))

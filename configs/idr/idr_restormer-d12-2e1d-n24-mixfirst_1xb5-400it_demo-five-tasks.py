@@ -9,7 +9,7 @@
 _base_ = ['./idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py']
 mpl = dict(type='MetaPriorLearning', num_types=5, num_tokens=24)
 model = dict(backbone=dict(plugins=[
-    dict(cfg=mpl, position='enc1'),
-    dict(cfg=dict(mpl, mixture_source='first'), position='enc2'),
-    dict(cfg=dict(mpl, mixture_source='first'), position='dec3'),
+    dict(cfg=mpl, position='after_enc1'),
+    dict(cfg=dict(mpl, mixture_source='first'), position='after_enc2'),
+    dict(cfg=dict(mpl, mixture_source='first'), position='after_dec3'),
 ]))

@@ -14,7 +14,7 @@ max_iters = 400
 model = dict(
     backbone=dict(dim=12, num_blocks=(1, 1, 1, 1), num_refinement_blocks=1,
                   plugins=[dict(cfg=dict(type='MetaPriorLearning', num_types=5, num_tokens=24),
-                                position=p) for p in ('enc1', 'enc2', 'dec3')]),
+                                position=p) for p in ('after_enc1', 'after_enc2', 'after_dec3')]),
     stage_switch_iter=max_iters // 2)
 train_cfg = dict(max_iters=max_iters, val_interval=200)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -2,4 +2,4 @@
 _base_ = ['./idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py']
 model = dict(backbone=dict(plugins=[dict(cfg=dict(type='MetaPriorLearning', num_types=5,
                                                   num_tokens=24), position=p)
-                                    for p in ('dec3', 'dec2', 'dec1')]))
+                                    for p in ('after_dec3', 'after_dec2', 'after_dec1')]))

@@ -3,4 +3,4 @@
 _base_ = ['./idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py']
 model = dict(backbone=dict(plugins=[dict(cfg=dict(type='MetaPriorLearning', num_types=5,
                                                   num_tokens=24), position=p)
-                                    for p in ('enc1', 'enc2', 'enc3')]))
+                                    for p in ('after_enc1', 'after_enc2', 'after_enc3')]))

@@ -7,5 +7,5 @@ _base_ = [
 ]
 model = dict(backbone=dict(plugins=[dict(cfg=dict(type='MetaPriorLearning', num_types=3,
                                                   num_tokens=24), position=p)
-                                    for p in ('enc1', 'enc2', 'dec3')]))
+                                    for p in ('after_enc1', 'after_enc2', 'after_dec3')]))
 default_hooks = dict(checkpoint=dict(interval=10000))

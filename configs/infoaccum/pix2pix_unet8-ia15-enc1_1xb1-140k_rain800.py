@@ -1,5 +1,5 @@
 # InfoAccum paper, position study (Appendix H.A, Fig. 13), '1st': pix2pix (UNet-8)
-# with InfoAccum-15 before the whole generator, the same place as position='input', on Rain800.
+# with InfoAccum-15 before the whole generator (position='input'), on Rain800.
 _base_ = ['../_base_/models/infoaccum_pix2pix.py', './_base_/rain800.py']
 model = dict(backbone=dict(
-    plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4), position='enc1')]))
+    plugins=[dict(cfg=dict(type='InfoAccum', num_layers=15, growth=4), position='input')]))

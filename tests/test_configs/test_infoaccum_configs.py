@@ -92,10 +92,10 @@ STUDIES = (
        for n in range(1, 9)]
     + [('ia_layers', f'infoaccum_unet5-ia{n}-lsgan_1xb1-140k_rain800.py', n)
        for n in (1, 3, 5, 10, 15, 20)]
-    + [('position', f'pix2pix_unet8-ia15-enc{n}_1xb1-140k_rain800.py', [f'enc{n}'])
-       for n in range(1, 9)]
+    + [('position', f'pix2pix_unet8-ia15-enc{n}_1xb1-140k_rain800.py',
+        ['input' if n == 1 else f'before_enc{n}']) for n in range(1, 9)]
     + [('position', 'pix2pix_unet8-ia15-enc1to8_1xb1-140k_rain800.py',
-        [f'enc{n}' for n in range(1, 9)])])
+        ['input'] + [f'before_enc{n}' for n in range(2, 9)])])
 
 
 @pytest.mark.parametrize('what,name,expected', STUDIES, ids=[s[1] for s in STUDIES])

@@ -126,8 +126,21 @@ def _infoaccum_gan_demo_schedule(cfg: dict) -> dict:
     return cfg
 
 
+def _plugin_point_names(cfg: dict) -> dict:
+    """Issue 17 part 2: one naming scheme; the U-Net's ``encK`` (before encoder level K)
+    is ``before_encK``, and ``enc1`` (the image) is ``input``."""
+    backbone = cfg.get('model', {}).get('backbone', {})
+    for plugin in backbone.get('plugins', []) if isinstance(backbone, dict) else []:
+        old = plugin['position']
+        if old.startswith('enc'):
+            plugin['position'] = 'input' if old == 'enc1' else 'before_' + old
+    return cfg
+
+
 # (which configs, change, reason)
 EXPECTED_CHANGES = [
+    (lambda path: True, _plugin_point_names,
+     'plugin points renamed to one scheme (issue 17 part 2)'),
     (lambda path: True, _norm_cfg_and_named_losses,
      'parts take norm_cfg; GANRestorer takes losses=dict(pixel=...) instead of pixel_loss'),
     (lambda path: True, _safe_checkpoint_hook,

@@ -99,7 +99,7 @@ def test_classifier_learns_two_separable_degradations_through_the_loss_path():
     after 40 steps, 0.6 x after 70, the smoothing's floor being 0.29 x)."""
     torch.manual_seed(0)
     MessageHub.get_current_instance().update_info('iter', 0)
-    model = _model(('enc1', ), num_types=2).train()  # one MPL: its input carries no hub
+    model = _model(('after_enc1', ), num_types=2).train()  # one MPL: its input carries no hub
     chance = 0.01 * math.log(2)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(1)

@@ -23,7 +23,7 @@ from irtoolbox.registry import MODELS
 LOSSES = dict(l1=dict(type='L1Loss'), sdam=dict(type='SDAMLoss'),
               cls=dict(type='DegradationTypeLoss'))
 TAPS = dict(sdam='**.sdam_image', degradation='**.degradation_classifier')
-POSITIONS = ('enc1', 'enc2', 'dec3')
+POSITIONS = ('after_enc1', 'after_enc2', 'after_dec3')
 SWITCH = 5
 SAVED = osp.join(osp.dirname(__file__), 'data', 'mpl_own_forward_a7cd081.pt')
 DEMO_FIRST = osp.join(REPO_ROOT, 'configs', 'idr',
@@ -130,8 +130,8 @@ def test_stage_2_mixes_enc2_and_dec3_by_enc1s_softmax():
         with torch.no_grad():
             # in evaluation the samples carry no labels: stage 2 as well
             weights = hub_weights(model, inputs, samples if mode == 'train' else None)
-        assert set(logits) == {'enc1'}
-        expected = torch.softmax(logits['enc1'], 1)
+        assert set(logits) == {'after_enc1'}
+        expected = torch.softmax(logits['after_enc1'], 1)
         assert len(weights) == len(_mpls(model))
         for w in weights:
             torch.testing.assert_close(w, expected, rtol=0, atol=0)
@@ -143,7 +143,7 @@ def test_stage_2_mixes_enc2_and_dec3_by_enc1s_softmax():
         own_weights = hub_weights(own, inputs, samples)
     for position, w in zip(POSITIONS[1:], own_weights[1:]):
         torch.testing.assert_close(w, torch.softmax(own_logits[position], 1))
-        assert not torch.allclose(w, torch.softmax(own_logits['enc1'], 1))
+        assert not torch.allclose(w, torch.softmax(own_logits['after_enc1'], 1))
     _set_iter(0)
 
 
@@ -165,15 +165,17 @@ def test_stage_1_labels_do_not_reach_what_mixes_in_stage_2():
                 seen[name + '_weights'] = hub_weights(model, inputs, batch)
                 seen[name] = dict(logits)
         if sources == FIRST:
-            assert set(seen['stage1']) == {'enc1'}
-            assert torch.equal(seen['stage1']['enc1'], seen['stage1_shifted']['enc1'])
-            assert torch.equal(seen['stage1']['enc1'], seen['stage2']['enc1'])
+            assert set(seen['stage1']) == {'after_enc1'}
+            assert torch.equal(seen['stage1']['after_enc1'], seen['stage1_shifted']['after_enc1'])
+            assert torch.equal(seen['stage1']['after_enc1'], seen['stage2']['after_enc1'])
             for w in seen['stage2_weights'][1:]:
-                torch.testing.assert_close(w, torch.softmax(seen['stage1_shifted']['enc1'], 1))
+                torch.testing.assert_close(
+                    w, torch.softmax(seen['stage1_shifted']['after_enc1'], 1))
         else:
-            assert torch.equal(seen['stage1']['enc1'], seen['stage1_shifted']['enc1'])
-            assert not torch.allclose(seen['stage1']['enc2'], seen['stage1_shifted']['enc2'])
-            assert not torch.allclose(seen['stage1']['enc2'], seen['stage2']['enc2'])
+            assert torch.equal(seen['stage1']['after_enc1'], seen['stage1_shifted']['after_enc1'])
+            assert not torch.allclose(seen['stage1']['after_enc2'],
+                                      seen['stage1_shifted']['after_enc2'])
+            assert not torch.allclose(seen['stage1']['after_enc2'], seen['stage2']['after_enc2'])
     _set_iter(0)
 
 
@@ -191,8 +193,8 @@ def test_loss_cls_with_first_is_enc1s_cross_entropy_alone():
     _set_iter(0)
     with torch.no_grad():
         loss_cls = model(inputs, samples, mode='loss')['loss_cls']
-    assert set(logits) == {'enc1'}
-    torch.testing.assert_close(loss_cls, 0.01 * _smoothed_ce(logits['enc1'], tasks))
+    assert set(logits) == {'after_enc1'}
+    torch.testing.assert_close(loss_cls, 0.01 * _smoothed_ce(logits['after_enc1'], tasks))
 
 
 def test_first_misplaced_or_with_ingredient_says_why():

@@ -206,7 +206,7 @@ def test_sdam_and_meta_prior_run_in_a_plain_restorer_with_the_unet():
     On the code before the batch context this raised (SDAM needed an AllInOneRestorer)."""
     torch.manual_seed(6)
     plugins = [dict(cfg=dict(type='MetaPriorLearning', num_types=5, num_tokens=4),
-                    position='enc2')]
+                    position='before_enc2')]
     model = MODELS.build(dict(type='Restorer', losses=LOSSES, feature_taps=TAPS,
                               backbone=dict(type='UNetGenerator', depth=3, base_channels=8,
                                             plugins=plugins)))

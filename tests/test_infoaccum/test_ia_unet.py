@@ -74,14 +74,14 @@ def test_subpixel_replaces_outermost_deconv():
 def test_infoaccum_at_encoder_level_2_is_a_config_change():
     k, layers, ngf = 2, 3, 8
     cfg = dict(type='UNetGenerator', depth=5, base_channels=ngf, plugins=[
-        dict(cfg=dict(type='InfoAccum', num_layers=layers, growth=k), position='enc2')])
+        dict(cfg=dict(type='InfoAccum', num_layers=layers, growth=k), position='before_enc2')])
     net = MODELS.build(cfg)
-    assert isinstance(net.plugins[0], nn.Identity)
+    assert 'input' not in net.plugins  # no plugin before level 1
     # level 2 now reads ngf + 3kL channels, and the skip to decoder level 1 carries them
     assert net.encoders[1][1].in_channels == ngf + 3 * k * layers
     assert net.decoders[0][1].in_channels == ngf + 3 * k * layers + ngf
     seen = {}
-    net.plugins[1].register_forward_hook(lambda m, i, o: seen.update(inp=i[0].shape))
+    net.plugins['before_enc2'].register_forward_hook(lambda m, i, o: seen.update(inp=i[0].shape))
     assert net(torch.rand(1, 3, 64, 64)).shape == (1, 3, 64, 64)
     assert seen['inp'] == (1, ngf, 32, 32)  # the plugin sees encoder level 1's output
 

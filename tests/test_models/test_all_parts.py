@@ -211,7 +211,7 @@ PART_CONFIGS = {
                  backbone=dict(type='Restormer', dim=4, num_blocks=(1, 1, 1, 1),
                                heads=(1, 1, 1, 1), num_refinement_blocks=1,
                                plugins=[dict(cfg=dict(type='MetaPriorLearning', num_tokens=2),
-                                             position='enc1')]),
+                                             position='after_enc1')]),
                  losses=dict(l1=dict(type='L1Loss'), sdam=dict(type='SDAMLoss')),
                  feature_taps=dict(sdam='**.sdam_image')),
         input=(2, 3, 8, 8), output={'loss_l1', 'loss_sdam'}),

@@ -28,9 +28,9 @@ def _conv_weights(module: nn.Module) -> list:
 @pytest.mark.parametrize('backbone, point, plugin', [
     (dict(type='FDRNet', mid_channels=16, num_phases=1), 'input', 'InfoAccum'),
     (dict(type='Restormer', dim=8, num_blocks=(1, 1, 1, 1), num_refinement_blocks=1,
-          heads=(1, 1, 1, 1)), 'enc1', 'SDAM'),
+          heads=(1, 1, 1, 1)), 'after_enc1', 'SDAM'),
     (dict(type='UNetGenerator', depth=2, base_channels=4,
-          init_cfg=dict(type='Normal', std=0.02, layer='Conv2d')), 'enc2', 'InfoAccum'),
+          init_cfg=dict(type='Normal', std=0.02, layer='Conv2d')), 'before_enc2', 'InfoAccum'),
 ])
 def test_two_plugins_at_one_point_keep_their_init(backbone: dict, point: str,
                                                   plugin: str) -> None:

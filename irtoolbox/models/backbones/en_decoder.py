@@ -15,14 +15,14 @@ The paper gives no more detail; our layout mirrors the U-Net's widths
 - decoder level 1: nearest Upsample(2) -> Conv3x3 to the output channels -> Tanh.
 
 All information passes through the ``c_N x H/2^N x W/2^N`` bottleneck.
-``plugins`` work as in ``UNetGenerator`` (before encoder level k); weights get
+``plugins`` work as in ``UNetGenerator``: points ``input`` (the image) and
+``before_enc2`` .. ``before_encN`` (``plugin_points``); weights get
 pix2pix's N(0, 0.02) init in ``init_weights``, as the U-Net it is compared with.
 """
 from typing import Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmengine.model import ModuleList
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
@@ -36,7 +36,7 @@ from irtoolbox.models.layers.pix2pix_layers import (
     level_channels,
     norm_layer,
 )
-from irtoolbox.models.plugins.plugin_stack import build_plugin_stack, group_plugins
+from irtoolbox.models.plugins.plugin_stack import PluginPoint, PluginStack
 from irtoolbox.registry import MODELS
 
 
@@ -55,11 +55,20 @@ class EnDecoder(Pix2PixInitModule):
             Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
         up_act_cfg: activation of each inner decoder level.
             Default: ``dict(type='ReLU')``.
-        plugins: ``[dict(cfg=module cfg, position='input'|'enc1'..'encN')]``.
+        plugins: ``[dict(cfg=module cfg, position=point)]``, a point of
+            ``plugin_points`` (``'input'``, ``'before_enc2'`` .. ``'before_encN'``).
             Default: None (no plugins).
         init_cfg: mmengine init config replacing the N(0, 0.02) init.
             Default: None.
     """
+
+    # the keys keep the pre-issue-17 ModuleList layout (checkpoints load)
+    plugin_points = (
+        PluginPoint('input', 'the image, before encoder level 1', 'in_channels', True,
+                    old_name='enc1', key='0'),
+        PluginPoint('before_enc{K}', 'before encoder level K', 'base_channels * min(2^(K-2), 8)',
+                    True, levels=(2, 'depth'), old_name='enc{K}', key='{K0}'),
+    )
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 4,
                  base_channels: int = 64, norm_cfg: Optional[Mapping] = PIX2PIX_NORM_CFG,
@@ -73,14 +82,12 @@ class EnDecoder(Pix2PixInitModule):
         self.size_divisor = 2 ** depth
         self.out_channels = out_channels
         bias = conv_bias(norm_cfg, 'EnDecoder')
-        grouped = group_plugins(plugins, depth, 'EnDecoder')
-        # mmengine's ModuleList for the plugins: init_weights reaches them
-        self.plugins, self.encoders = ModuleList(), nn.ModuleList()
+        self.plugins = PluginStack(plugins, self.plugin_points, 'EnDecoder', depth=depth)
+        self.encoders = nn.ModuleList()
         channels = in_channels
-        for k in range(1, depth + 1):
-            plugin, channels = build_plugin_stack(grouped.get(k, []), channels)
+        for k, point in enumerate(self.plugins.point_names, 1):
+            channels = self.plugins.build(point, channels)
             c_k = level_channels(k, base_channels)
-            self.plugins.append(plugin)
             self.encoders.append(nn.Sequential(
                 nn.Conv2d(channels, c_k, 3, padding=1, bias=bias),
                 norm_layer(norm_cfg, c_k, 'EnDecoder'), act_layer(down_act_cfg, 'EnDecoder'),
@@ -110,8 +117,8 @@ class EnDecoder(Pix2PixInitModule):
             ``N x out_channels x H x W`` images in ``[-1, 1]`` (Tanh).
         """
         check_divisible(x, self.size_divisor, 'EnDecoder')
-        for plugin, encoder in zip(self.plugins, self.encoders):
-            x = encoder(plugin(x))
+        for point, encoder in zip(self.plugins.point_names, self.encoders):
+            x = encoder(self.plugins(point, x))
         for decoder in reversed(self.decoders):
             x = decoder(x)
         return x

@@ -43,7 +43,7 @@ from mmengine.model import BaseModule, ModuleList, Sequential
 
 from irtoolbox.models.layers.channel_attention import ChannelAttention
 from irtoolbox.models.layers.fd_fa_layers import RELU_CFG, FDFABlock, res_blocks
-from irtoolbox.models.plugins.plugin_stack import build_plugin_stack, group_plugins
+from irtoolbox.models.plugins.plugin_stack import PluginPoint, PluginStack
 from irtoolbox.registry import MODELS
 
 
@@ -130,6 +130,12 @@ class FDRNet(BaseModule):
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
 
+    # before issue 17 the plugins sat at `plugins` itself; such checkpoints still load
+    plugin_points = (
+        PluginPoint('input', 'the image, before the head convolution', 'in_channels', True,
+                    old_key=''),
+    )
+
     def __init__(self, in_channels: int = 3, out_channels: int = 3, mid_channels: int = 32,
                  num_phases: int = 13, num_fd_layers: int = 3, fd_kernel_size: int = 3,
                  num_process_blocks: int = 1, share_norm: bool = True, use_fdm: bool = True,
@@ -151,8 +157,8 @@ class FDRNet(BaseModule):
             raise ValueError(f'FDRNet: the global residual needs in_channels == out_channels, '
                              f'got {in_channels} and {out_channels}')
         self.global_residual = bool(global_residual)
-        grouped = group_plugins(plugins, 0, 'FDRNet')  # position 'input' only
-        self.plugins, channels = build_plugin_stack(grouped.get(1, []), in_channels)
+        self.plugins = PluginStack(plugins, self.plugin_points, 'FDRNet')
+        channels = self.plugins.build('input', in_channels)
         self.head = nn.Conv2d(channels, mid_channels, 3, padding=1)
         fdfa_cfg = dict(num_fd_layers=num_fd_layers, fd_kernel_size=fd_kernel_size,
                         num_process_blocks=num_process_blocks, ca_reduction=ca_reduction,
@@ -180,7 +186,7 @@ class FDRNet(BaseModule):
 
     def features(self, x: torch.Tensor) -> List[torch.Tensor]:
         """The head features and every phase's output ``x_1 .. x_K`` (dual residuals)."""
-        x = self.head(self.plugins(x))
+        x = self.head(self.plugins('input', x))
         outputs, previous = [x], None
         for phase in self.phases:
             y = phase(x)

@@ -58,7 +58,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from irtoolbox.models.batch_context import optional_batch_context
-from irtoolbox.models.layers.channel_layer_norm import build_channel_norm
 from irtoolbox.registry import MODELS
 
 from .restormer import Restormer
@@ -266,9 +265,9 @@ class KeyPriorBlock(nn.Module):
                  norm_cfg: dict) -> None:
         super().__init__()
         self.normkey = nn.LayerNorm(token_dim, elementwise_affine=False)
-        self.norm1 = build_channel_norm(norm_cfg, channels)
+        self.norm1 = MODELS.build(dict(norm_cfg, num_features=channels))
         self.attn = KeyAttention(channels, num_heads, token_dim)
-        self.norm2 = build_channel_norm(norm_cfg, channels)
+        self.norm2 = MODELS.build(dict(norm_cfg, num_features=channels))
         self.ffn = DWMlp(channels, int(channels * expansion))
         self.principle = PrincipleNet(channels, num_types, routes, inplace_addition)
         self.SAM = ReleasedSAM(channels)
@@ -332,6 +331,8 @@ class IDRReleased(Restormer):
             (released with torchvision 0.12: off). Default: False.
         init_cfg: mmengine initialisation config. Default: ``None``.
     """
+
+    plugin_points = ()  # the released network takes no plugins
 
     context_reads = ('task_idx', 'stage')
 

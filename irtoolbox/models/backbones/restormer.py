@@ -32,28 +32,38 @@ PixelUnshuffle steps); a ``Restorer``'s data preprocessor pads to it and crops
 the output back.
 
 Plugins (the InfoAccum mechanism, ``plugins=[dict(cfg=..., position=...)]``)
-run on the features at named points of the U-shape, in list order at one
-point; a plugin must keep the channel count there:
+run on the features at the points of ``Restormer.plugin_points`` (table in
+``docs/plugins.md``), in list order at one point; a plugin must keep the
+channel count there:
 
-- ``'enc1'``, ``'enc2'``, ``'enc3'``: the output of encoder level K's blocks
-  (before down-sampling; it is also the skip the decoder reads);
+- ``'after_enc1'``, ``'after_enc2'``, ``'after_enc3'``: the output of encoder
+  level K's blocks (before down-sampling; it is also the skip the decoder reads);
 - ``'latent'``: the output of the bottleneck blocks (8C);
-- ``'dec3'``, ``'dec2'``, ``'dec1'``: the output of decoder level K's blocks
-  (before up-sampling; ``dec1`` is at 2C, before the refinement);
+- ``'after_dec3'``, ``'after_dec2'``, ``'after_dec1'``: the output of decoder
+  level K's blocks (before up-sampling; ``after_dec1`` is at 2C, before the
+  refinement);
 - ``'refinement'``: the output of the refinement blocks (2C).
 """
-from typing import Dict, List, Optional, Sequence
+from types import MappingProxyType
+from typing import Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule, ModuleDict
+from mmengine.model import BaseModule
 
-from irtoolbox.models.layers.channel_layer_norm import build_channel_norm
-from irtoolbox.models.plugins.plugin_stack import build_plugin_stack
+from irtoolbox.models.plugins.plugin_stack import PluginPoint, PluginStack
 from irtoolbox.registry import MODELS
 
-PLUGIN_POSITIONS = ('enc1', 'enc2', 'enc3', 'latent', 'dec3', 'dec2', 'dec1', 'refinement')
+#: The published LayerNorm (with bias); read-only, ``None`` means no norm.
+RESTORMER_NORM_CFG = MappingProxyType(dict(type='ChannelLayerNorm'))
+
+
+def _norm(norm_cfg: Optional[Mapping], channels: int) -> nn.Module:
+    """The registered norm ``norm_cfg`` over ``channels`` (``None``: no norm)."""
+    if norm_cfg is None:
+        return nn.Identity()
+    return MODELS.build(dict(norm_cfg, num_features=channels))
 
 
 class MDTA(nn.Module):
@@ -120,16 +130,16 @@ class RestormerBlock(nn.Module):
     Args:
         channels, num_heads, expansion, bias: of MDTA and GDFN. Required
             except ``expansion`` (2.66) and ``bias`` (False).
-        norm_cfg: the LayerNorm. Default: ``dict(type='ChannelLayerNorm')``.
+        norm_cfg: the LayerNorm (a registered norm taking ``num_features``);
+            ``None``: none. Default: ``dict(type='ChannelLayerNorm')``.
     """
 
     def __init__(self, channels: int, num_heads: int, expansion: float = 2.66,
-                 bias: bool = False, norm_cfg: Optional[dict] = None) -> None:
+                 bias: bool = False, norm_cfg: Optional[Mapping] = RESTORMER_NORM_CFG) -> None:
         super().__init__()
-        norm_cfg = norm_cfg or dict(type='ChannelLayerNorm')
-        self.norm1 = build_channel_norm(norm_cfg, channels)
+        self.norm1 = _norm(norm_cfg, channels)
         self.attn = MDTA(channels, num_heads, bias)
-        self.norm2 = build_channel_norm(norm_cfg, channels)
+        self.norm2 = _norm(norm_cfg, channels)
         self.ffn = GDFN(channels, expansion, bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -166,10 +176,10 @@ class Restormer(BaseModule):
             never have one (as in the released network). Default: False
             (Restormer's).
         norm_cfg: the LayerNorm, ``dict(type='ChannelLayerNorm', bias=False)``
-            for Restormer's bias-free variant. Default:
+            for Restormer's bias-free variant; ``None``: no norm. Default:
             ``dict(type='ChannelLayerNorm')`` (with bias, the published one).
-        plugins: ``[dict(cfg=module config, position=one of PLUGIN_POSITIONS)]``.
-            Default: ``None``.
+        plugins: ``[dict(cfg=module config, position=point)]``, a point of
+            ``plugin_points``. Default: ``None``.
         dual_pixel: the published dual-pixel defocus model (``dual_pixel_task``
             of swz30/Restormer): a 1x1 ``skip_conv`` (C -> 2C) from the patch
             embedding's features is added to the refinement output before the
@@ -180,20 +190,33 @@ class Restormer(BaseModule):
     """
 
     size_divisor = 8
+    # the keys keep the pre-issue-17 ModuleDict layout (checkpoints load)
+    plugin_points = (
+        PluginPoint('after_enc{K}', "the output of encoder level K's blocks (the skip), "
+                    'before down-sampling', 'dim * 2^(K-1)', False, levels=(1, 3),
+                    old_name='enc{K}', key='enc{K}'),
+        PluginPoint('latent', 'the output of the bottleneck blocks', 'dim * 8', False),
+        PluginPoint('after_dec{K}', "the output of decoder level K's blocks, before "
+                    'up-sampling (K=1: before the refinement)', 'dim * 2^max(K-1, 1)', False,
+                    levels=(1, 3), descending=True, old_name='dec{K}', key='dec{K}'),
+        PluginPoint('refinement', 'the output of the refinement blocks', 'dim * 2', False),
+    )
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, dim: int = 48,
                  num_blocks: Sequence[int] = (4, 6, 6, 8), num_refinement_blocks: int = 4,
                  heads: Sequence[int] = (1, 2, 4, 8), expansion: float = 2.66,
-                 bias: bool = False, norm_cfg: Optional[dict] = None,
+                 bias: bool = False, norm_cfg: Optional[Mapping] = RESTORMER_NORM_CFG,
                  plugins: Optional[Sequence[dict]] = None, dual_pixel: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(num_blocks) != 4 or len(heads) != 4:
             raise ValueError(f'Restormer: num_blocks and heads need 4 entries (levels 1..4), '
                              f'got {list(num_blocks)} and {list(heads)}')
+        # validated before any layer is built; filled in (and registered) last,
+        # as before issue 17, so the layers draw the same random initialisation
+        plugin_stack = PluginStack(plugins, self.plugin_points, 'Restormer')
         self.out_channels = out_channels
         self.residual = in_channels == out_channels and not dual_pixel
-        norm_cfg = norm_cfg or dict(type='ChannelLayerNorm')
 
         def stage(channels: int, level: int, count: int) -> nn.Sequential:
             return nn.Sequential(*[RestormerBlock(channels, heads[level], expansion, bias,
@@ -215,33 +238,11 @@ class Restormer(BaseModule):
         self.refinement = stage(c[1], 0, num_refinement_blocks)
         self.skip_conv = nn.Conv2d(c[0], c[1], 1, bias=bias) if dual_pixel else None
         self.output = nn.Conv2d(c[1], out_channels, 3, padding=1, bias=bias)
-        self.plugins = self._build_plugins(plugins, {
-            'enc1': c[0], 'enc2': c[1], 'enc3': c[2], 'latent': c[3],
-            'dec3': c[2], 'dec2': c[1], 'dec1': c[1], 'refinement': c[1]})
-
-    @staticmethod
-    def _build_plugins(plugins: Optional[Sequence[dict]],
-                       widths: Dict[str, int]) -> ModuleDict:
-        grouped: Dict[str, List[dict]] = {}
-        for i, plugin in enumerate(plugins or []):
-            if not isinstance(plugin, dict) or set(plugin) != {'cfg', 'position'}:
-                raise ValueError(f'Restormer: plugins[{i}] must be dict(cfg=..., position=...), '
-                                 f'got {plugin!r}')
-            if plugin['position'] not in PLUGIN_POSITIONS:
-                raise ValueError(f"Restormer: plugins[{i}] has position {plugin['position']!r}; "
-                                 f'valid positions are {list(PLUGIN_POSITIONS)}')
-            grouped.setdefault(plugin['position'], []).append(plugin['cfg'])
-        built = ModuleDict()  # mmengine's: init_weights descends into the plugins
-        for position, cfgs in grouped.items():
-            module, channels = build_plugin_stack(cfgs, widths[position])
-            if channels != widths[position]:
-                raise ValueError(f'Restormer: the plugins at {position!r} output {channels} '
-                                 f'channels; they must keep its {widths[position]}')
-            built[position] = module
-        return built
-
-    def _plug(self, position: str, x: torch.Tensor) -> torch.Tensor:
-        return self.plugins[position](x) if position in self.plugins else x
+        widths = dict(after_enc1=c[0], after_enc2=c[1], after_enc3=c[2], latent=c[3],
+                      after_dec3=c[2], after_dec2=c[1], after_dec1=c[1], refinement=c[1])
+        for point in plugin_stack.point_names:
+            plugin_stack.build(point, widths[point])
+        self.plugins = plugin_stack
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: ``N x in_channels x H x W`` normalised image, H and W multiples of 8.
@@ -256,14 +257,15 @@ class Restormer(BaseModule):
         feat = embedded = self.patch_embed(x)
         skips = []
         for k in range(3):
-            feat = self._plug(f'enc{k + 1}', self.encoders[k](feat))
+            feat = self.plugins(f'after_enc{k + 1}', self.encoders[k](feat))
             skips.append(feat)
             feat = self.downs[k](feat)
-        feat = self._plug('latent', self.latent(feat))
+        feat = self.plugins('latent', self.latent(feat))
         for k in (2, 1, 0):
             feat = torch.cat([self.ups[k](feat), skips[k]], dim=1)
-            feat = self._plug(f'dec{k + 1}', self.decoders[k](self.reduce_chan[k](feat)))
-        feat = self._plug('refinement', self.refinement(feat))
+            feat = self.plugins(f'after_dec{k + 1}',
+                                self.decoders[k](self.reduce_chan[k](feat)))
+        feat = self.plugins('refinement', self.refinement(feat))
         if self.skip_conv is not None:  # dual-pixel: features, not the image, skip over
             feat = feat + self.skip_conv(embedded)
         out = self.output(feat)

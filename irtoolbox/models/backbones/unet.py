@@ -23,7 +23,10 @@ N-5 middle blocks at 8 ngf, then 8->4->2->1 ngf, outermost):
 The decoder of level k reads ``cat([a_{k+1}, d_{k+1}])``, where ``a_{k+1}`` is
 the input of encoder level k+1 (after its plugins, as if the plugin wrapped
 pix2pix's sub-block) and ``d_{k+1}`` the decoder output below; the innermost
-decoder reads the bottleneck alone. Convolutions have a bias only where no
+decoder reads the bottleneck alone. Plugin points (``plugin_points``,
+``docs/plugins.md``): ``input`` (the image, before encoder level 1) and
+``before_enc2`` .. ``before_encN`` (``a_k``); each may change the channels.
+Convolutions have a bias only where no
 BatchNorm follows (pix2pix: only with InstanceNorm; we also give one with
 ``norm_cfg=None``, where pix2pix would leave the layer without any offset).
 Input sizes must be multiples of ``size_divisor = 2**depth``. Weights are
@@ -33,7 +36,6 @@ from typing import List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmengine.model import ModuleList
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
@@ -48,7 +50,7 @@ from irtoolbox.models.layers.pix2pix_layers import (
     norm_layer,
 )
 from irtoolbox.models.layers.subpix_upsamp import SubPixUpsamp
-from irtoolbox.models.plugins.plugin_stack import build_plugin_stack, group_plugins
+from irtoolbox.models.plugins.plugin_stack import PluginPoint, PluginStack
 from irtoolbox.registry import MODELS
 
 
@@ -72,11 +74,22 @@ class UNetGenerator(Pix2PixInitModule):
             5..N-1; none exist for N <= 5). Default: False.
         upsample: 'deconv' (pix2pix) or 'subpixel' (SubPixUpsamp, Eq. 15) for
             the outermost decoder up-sampling. Default: 'deconv'.
-        plugins: ``[dict(cfg=module cfg, position='input'|'enc1'..'encN')]``.
+        plugins: ``[dict(cfg=module cfg, position=point)]``, a point of
+            ``plugin_points`` (``'input'``, ``'before_enc2'`` .. ``'before_encN'``).
             Default: None (no plugins).
         init_cfg: mmengine init config replacing pix2pix's N(0, 0.02) init.
             Default: None.
     """
+
+    # a_k, the input of encoder level k (after its plugins) is also the skip the
+    # decoder of level k-1 reads; the keys keep the pre-issue-17 ModuleList layout
+    plugin_points = (
+        PluginPoint('input', 'the image, before encoder level 1', 'in_channels', True,
+                    old_name='enc1', key='0'),
+        PluginPoint('before_enc{K}', 'before encoder level K (its input, the skip of '
+                    'decoder level K-1)', 'base_channels * min(2^(K-2), 8)', True,
+                    levels=(2, 'depth'), old_name='enc{K}', key='{K0}'),
+    )
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 8,
                  base_channels: int = 64, norm_cfg: Optional[Mapping] = PIX2PIX_NORM_CFG,
@@ -97,14 +110,12 @@ class UNetGenerator(Pix2PixInitModule):
         self.norm_cfg, self.down_act_cfg, self.up_act_cfg = (
             None if cfg is None else dict(cfg) for cfg in (norm_cfg, down_act_cfg, up_act_cfg))
         self.bias = conv_bias(norm_cfg, 'UNetGenerator')  # validates norm_cfg early too
-        grouped = group_plugins(plugins, depth, 'UNetGenerator')
-        self.plugins = ModuleList()  # mmengine's: init_weights reaches the plugins
+        self.plugins = PluginStack(plugins, self.plugin_points, 'UNetGenerator', depth=depth)
         self.encoders = nn.ModuleList()
         enc_inputs: List[int] = []  # channels of a_k, the (plugged) input of level k
         channels = in_channels
-        for k in range(1, depth + 1):
-            plugin, channels = build_plugin_stack(grouped.get(k, []), channels)
-            self.plugins.append(plugin)
+        for k, point in enumerate(self.plugins.point_names, 1):
+            channels = self.plugins.build(point, channels)
             enc_inputs.append(channels)
             self.encoders.append(self._encoder_level(k, channels, base_channels))
             channels = level_channels(k, base_channels)
@@ -154,8 +165,8 @@ class UNetGenerator(Pix2PixInitModule):
         """
         check_divisible(x, self.size_divisor, 'UNetGenerator')
         skips = []
-        for plugin, encoder in zip(self.plugins, self.encoders):
-            x = plugin(x)
+        for point, encoder in zip(self.plugins.point_names, self.encoders):
+            x = self.plugins(point, x)
             skips.append(x)
             x = encoder(x)
         for k in range(self.depth, 0, -1):

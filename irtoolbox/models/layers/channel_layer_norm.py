@@ -3,16 +3,14 @@
 Restormer normalises each pixel's C-vector: ``(x - mu) / sqrt(var + eps) * w
 + b`` ("WithBias") or ``x / sqrt(var + eps) * w`` ("BiasFree": no mean
 subtraction, no offset; the variance is still about the mean), eps 1e-5. It
-is a norm config (``norm_cfg=dict(type='ChannelLayerNorm', bias=False)``),
-built with ``mmcv.cnn.build_norm_layer`` in the irtoolbox scope.
+is a registered norm (``norm_cfg=dict(type='ChannelLayerNorm', bias=False)``),
+built as ``MODELS.build(dict(norm_cfg, num_features=C))``.
 """
 from typing import Optional
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
-from mmengine.registry import DefaultScope
 
 from irtoolbox.registry import MODELS
 
@@ -47,8 +45,3 @@ class ChannelLayerNorm(BaseModule):
         return ((x - mean) / torch.sqrt(var + self.eps) * self.weight[:, None, None]
                 + self.bias[:, None, None])
 
-
-def build_channel_norm(norm_cfg: dict, channels: int) -> nn.Module:
-    """``mmcv.cnn.build_norm_layer`` with the irtoolbox scope (it finds ChannelLayerNorm)."""
-    with DefaultScope.overwrite_default_scope('irtoolbox'):
-        return build_norm_layer(norm_cfg, channels)[1]

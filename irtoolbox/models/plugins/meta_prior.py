@@ -79,9 +79,9 @@ MIXTURE_SOURCES = ('own', 'first')
 #: levels); '3E': after encoder levels 1-3 (the released code); '3D': after
 #: decoder levels 3, 2 and 1 (the mirrors of encoder levels 3, 2, 1).
 MPL_PLACEMENTS = {
-    '2E+1D': ('enc1', 'enc2', 'dec3'),
-    '3E': ('enc1', 'enc2', 'enc3'),
-    '3D': ('dec3', 'dec2', 'dec1'),
+    '2E+1D': ('after_enc1', 'after_enc2', 'after_dec3'),
+    '3E': ('after_enc1', 'after_enc2', 'after_enc3'),
+    '3D': ('after_dec3', 'after_dec2', 'after_dec1'),
 }
 
 

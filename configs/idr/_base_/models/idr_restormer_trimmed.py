@@ -6,7 +6,8 @@
 # type classifier's (label smoothing 0.1, weight 0.01, the released code's).
 num_types = 5
 mpl = dict(type='MetaPriorLearning', num_types=num_types, num_tokens=24, use_sdam=True)
-mpl_positions = ('enc1', 'enc2', 'dec3')  # '2E+1D' (MPL_PLACEMENTS in meta_prior.py)
+# '2E+1D' (MPL_PLACEMENTS in meta_prior.py)
+mpl_positions = ('after_enc1', 'after_enc2', 'after_dec3')
 
 model = dict(
     type='AllInOneRestorer',

@@ -1,0 +1,203 @@
+"""Issue 17, part 2: one plugin mechanism, one naming scheme, one table.
+
+- ``docs/plugins.md``'s table equals every backbone's ``plugin_points``
+  declaration, row by row, and every registered part that takes ``plugins=``
+  declares its points;
+- a probe plugin at every point of each backbone sees the channels and the
+  spatial size the table says (values written by hand from the papers'
+  layouts), in forward order;
+- an old name (``enc2``, ``dec3``) is refused with the new name for that
+  backbone; an unknown point lists the valid ones; a channel change where the
+  point forbids it is refused;
+- state-dict keys keep the pre-issue-17 layout (U-Net ``plugins.<K-1>``,
+  Restormer ``plugins.enc1``), and an FDR-Net checkpoint of the old layout
+  (``plugins.*``) loads into the new one (``plugins.input.*``).
+"""
+import inspect
+import os.path as osp
+import re
+from typing import List, Optional
+
+import pytest
+import torch
+import torch.nn as nn
+from conftest import REPO_ROOT
+from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import load_state_dict as runner_load_state_dict
+
+import irtoolbox.models  # noqa: F401  (registers every part)
+from irtoolbox.models.plugins.plugin_stack import PluginPoint
+from irtoolbox.registry import MODELS
+
+DOC = osp.join(REPO_ROOT, 'docs', 'plugins.md')
+SEEN: List[tuple] = []  # (tag, input shape) of every probe call, in call order
+
+
+class _Probe(BaseModule):
+    """Identity that records what reaches it.
+
+    Args:
+        in_channels: channels at its point. Required.
+        tag: its name in ``SEEN``. Required.
+        grow: zero channels appended (a channel change). Default: 0.
+        init_cfg: unused. Default: None.
+    """
+
+    def __init__(self, in_channels: int, tag: str, grow: int = 0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.tag, self.grow = tag, grow
+        self.out_channels = in_channels + grow
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: N x C x H x W. Returns: x, with ``grow`` zero channels appended."""
+        SEEN.append((self.tag, tuple(x.shape[1:])))
+        return torch.cat([x, x.new_zeros(x.shape[0], self.grow, *x.shape[2:])], 1)
+
+
+@pytest.fixture(autouse=True)
+def probe_registered():
+    MODELS.register_module(name='_PointProbe', module=_Probe, force=True)
+    SEEN.clear()
+    yield
+    MODELS.module_dict.pop('_PointProbe', None)
+
+
+def _render(owner: str, point: PluginPoint) -> str:
+    levels = '—' if point.levels is None else 'K = {} .. {}'.format(
+        *(point.levels[::-1] if point.descending else point.levels))
+    key = (point.key or point.name).replace('{K0}', '{K-1}')
+    change = 'allowed' if point.channel_change else 'refused'
+    return (f'| `{owner}` | `{point.name}` | {levels} | {point.where} | `{point.channels}` | '
+            f'{change} | `plugins.{key}` |')
+
+
+def _takes_plugins(cls: type) -> bool:
+    try:
+        return 'plugins' in inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def test_table_equals_declarations_of_every_backbone_with_plugins() -> None:
+    declared = []
+    for name, cls in sorted(MODELS.module_dict.items()):
+        points = getattr(cls, 'plugin_points', None)
+        if _takes_plugins(cls):
+            assert points, f'{name} takes plugins= but declares no plugin_points'
+        declared += [_render(name, point) for point in points or ()]
+    doc = open(DOC, encoding='utf-8').read()
+    header = doc.index('| backbone | point | levels |')
+    rows = re.findall(r'^\| `\w+` \|.*\|$', doc[header:], re.M)
+    assert rows == declared
+
+
+TINY_RESTORMER = dict(type='Restormer', dim=4, num_blocks=(1, 1, 1, 1),
+                      num_refinement_blocks=1, heads=(1, 1, 1, 1))
+# (backbone, input side, {point: (C, H) the features there}, by hand: U-Net /
+# En/Decoder level k outputs base * min(2^(k-1), 8) at H / 2^k; Restormer's
+# level k is dim * 2^(k-1) at H / 2^(k-1), decoder level 1 and refinement 2 dim)
+LAYOUTS = [
+    (dict(type='UNetGenerator', depth=4, base_channels=4), 32,
+     dict(input=(3, 32), before_enc2=(4, 16), before_enc3=(8, 8), before_enc4=(16, 4))),
+    (dict(type='EnDecoder', depth=3, base_channels=4), 16,
+     dict(input=(3, 16), before_enc2=(4, 8), before_enc3=(8, 4))),
+    (dict(type='EnDecoder', depth=1, base_channels=4), 8, dict(input=(3, 8))),
+    (dict(type='FDRNet', mid_channels=16, num_phases=1), 8, dict(input=(3, 8))),
+    (TINY_RESTORMER, 16,
+     dict(after_enc1=(4, 16), after_enc2=(8, 8), after_enc3=(16, 4), latent=(32, 2),
+          after_dec3=(16, 4), after_dec2=(8, 8), after_dec1=(8, 16), refinement=(8, 16))),
+]
+
+
+@pytest.mark.parametrize('backbone, side, layout', LAYOUTS,
+                         ids=[b['type'] for b, _, _ in LAYOUTS])
+def test_every_point_sees_the_features_the_table_names(backbone, side, layout) -> None:
+    plugins = [dict(cfg=dict(type='_PointProbe', tag=point), position=point) for point in layout]
+    model = MODELS.build(dict(backbone, plugins=plugins)).eval()
+    with torch.no_grad():
+        model(torch.randn(1, 3, side, side))
+    assert SEEN == [(point, (c, h, h)) for point, (c, h) in layout.items()]
+
+
+@pytest.mark.parametrize('backbone, side', [
+    (dict(type='UNetGenerator', depth=3, base_channels=4), 16),
+    (dict(type='EnDecoder', depth=3, base_channels=4), 16),
+    (dict(type='FDRNet', mid_channels=16, num_phases=1), 8),
+])
+def test_points_that_allow_a_channel_change_size_what_follows(backbone, side) -> None:
+    model = MODELS.build(dict(backbone, plugins=[
+        dict(cfg=dict(type='_PointProbe', tag=p, grow=2), position=p)
+        for p in model_points(backbone)])).eval()
+    x = torch.randn(1, 3, side, side)
+    with torch.no_grad():
+        assert model(x).shape == x.shape
+
+
+def model_points(backbone: dict) -> List[str]:
+    return MODELS.build(backbone).plugins.point_names
+
+
+@pytest.mark.parametrize('backbone, old, new', [
+    (dict(type='UNetGenerator', depth=3, base_channels=4), 'enc1', 'input'),
+    (dict(type='UNetGenerator', depth=3, base_channels=4), 'enc3', 'before_enc3'),
+    (dict(type='EnDecoder', depth=3, base_channels=4), 'enc2', 'before_enc2'),
+    (TINY_RESTORMER, 'enc2', 'after_enc2'),
+    (TINY_RESTORMER, 'dec3', 'after_dec3'),
+])
+def test_old_names_are_refused_with_the_new_one(backbone, old, new) -> None:
+    plugin = dict(cfg=dict(type='_PointProbe', tag='x'), position=old)
+    with pytest.raises(ValueError, match=rf"position {old!r}.*renamed.*position='{new}'"):
+        MODELS.build(dict(backbone, plugins=[plugin]))
+
+
+def test_unknown_point_lists_the_valid_ones() -> None:
+    plugin = dict(cfg=dict(type='_PointProbe', tag='x'), position='before_enc4')
+    with pytest.raises(ValueError) as error:
+        MODELS.build(dict(type='UNetGenerator', depth=3, base_channels=4, plugins=[plugin]))
+    assert "valid positions are ['input', 'before_enc2', 'before_enc3']" in str(error.value)
+    with pytest.raises(ValueError, match=r"position 'enc1'; valid positions are \['input'\]"):
+        MODELS.build(dict(type='FDRNet', mid_channels=16, num_phases=1,
+                          plugins=[dict(plugin, position='enc1')]))
+
+
+def test_channel_change_where_refused() -> None:
+    plugin = dict(cfg=dict(type='_PointProbe', tag='x', grow=1), position='latent')
+    with pytest.raises(ValueError, match=r"'latent' output 33 channels; this point does not "
+                                         r'allow a channel change, they must keep its 32'):
+        MODELS.build(dict(TINY_RESTORMER, plugins=[plugin]))
+
+
+def _state_keys(backbone: dict, point: str, count: int) -> List[str]:
+    cfg = dict(type='SDAM') if backbone['type'] == 'Restormer' else dict(
+        type='InfoAccum', num_layers=1, growth=1)
+    model = MODELS.build(dict(backbone, plugins=[dict(cfg=cfg, position=point)] * count))
+    return sorted({'.'.join(k.split('.')[:3]) for k in model.state_dict()
+                   if k.startswith('plugins.')})
+
+
+def test_state_dict_keys_keep_the_old_layout() -> None:
+    unet = dict(type='UNetGenerator', depth=3, base_channels=4)
+    assert _state_keys(unet, 'before_enc3', 1)[0].startswith('plugins.2.')
+    assert _state_keys(unet, 'input', 2)[:2] == ['plugins.0.0', 'plugins.0.1']
+    assert {k.split('.')[1] for k in _state_keys(TINY_RESTORMER, 'after_dec2', 1)} == {'dec2'}
+    model = MODELS.build(dict(TINY_RESTORMER, plugins=[
+        dict(cfg=dict(type='_PointProbe', tag='x'), position='after_enc1')]))
+    assert model.plugins['after_enc1'] is model.plugins['enc1']  # by name or by key
+    assert 'after_enc1' in model.plugins and 'latent' not in model.plugins
+
+
+def test_fdrnet_checkpoint_of_the_old_layout_loads() -> None:
+    cfg = dict(type='FDRNet', mid_channels=16, num_phases=1, plugins=[
+        dict(cfg=dict(type='InfoAccum', num_layers=1, growth=1), position='input')])
+    old = MODELS.build(cfg)
+    new = MODELS.build(cfg)
+    state = {(k.replace('plugins.input.', 'plugins.', 1)): v + 1.0
+             for k, v in old.state_dict().items()}  # before issue 17: plugins.<param>
+    assert any(k.startswith('plugins.') and not k.startswith('plugins.input.') for k in state)
+    new.load_state_dict(state, strict=True)
+    runner_load_state_dict(MODELS.build(cfg), state, strict=True)  # what load_from uses
+    for key, value in new.state_dict().items():
+        old_key = key.replace('plugins.input.', 'plugins.', 1)
+        assert torch.equal(value, state[old_key]), key
+    assert isinstance(new.plugins['input'], nn.Module)
