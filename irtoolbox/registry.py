@@ -22,6 +22,7 @@ This module imports nothing of the package (layers point downwards).
 """
 import difflib
 import importlib
+import warnings
 from importlib.metadata import entry_points
 from typing import List, Optional, Type
 
@@ -29,30 +30,41 @@ import mmengine.registry as mm
 from mmengine.registry import Registry
 
 SCOPE = 'irtoolbox'
-PLUGIN_GROUP = 'irtoolbox.plugins'
-_plugins_loaded = False
+#: the entry-point group of extension packages (third-party packages registering parts)
+EXTENSION_GROUP = 'irtoolbox.extensions'
+#: its former name, still read with a deprecation warning ("plugin" now names only a
+#: module inserted into a backbone, docs/plugins.md)
+LEGACY_EXTENSION_GROUP = 'irtoolbox.plugins'
+_extensions_loaded = False
 
 
-def load_plugins() -> List[str]:
-    """Import every module that an installed package declares under the
-    ``irtoolbox.plugins`` entry-point group, once per process.
+def load_extensions() -> List[str]:
+    """Import every module that an installed extension package declares under the
+    ``irtoolbox.extensions`` entry-point group (or the deprecated
+    ``irtoolbox.plugins``), once per process.
 
     A package registers its parts with the irtoolbox registries at import;
     declaring the entry point makes them usable from any config without
     ``custom_imports``. Returns the names of the modules imported.
     """
-    global _plugins_loaded
-    if _plugins_loaded:
+    global _extensions_loaded
+    if _extensions_loaded:
         return []
-    _plugins_loaded = True
+    _extensions_loaded = True
     imported = []
-    for entry in entry_points(group=PLUGIN_GROUP):
-        try:
-            importlib.import_module(entry.value.split(':')[0])
-        except Exception as err:  # name the plugin: its traceback alone would not
-            raise ImportError(f'irtoolbox plugin {entry.name!r} ({entry.value}) failed to '
-                              f'import: {type(err).__name__}: {err}') from err
-        imported.append(entry.value)
+    for group in (EXTENSION_GROUP, LEGACY_EXTENSION_GROUP):
+        for entry in entry_points(group=group):
+            if group == LEGACY_EXTENSION_GROUP:
+                warnings.warn(f'irtoolbox extension {entry.name!r} ({entry.value}) is declared '
+                              f"under the entry-point group '{LEGACY_EXTENSION_GROUP}', which "
+                              f"is deprecated: declare it under '{EXTENSION_GROUP}'",
+                              FutureWarning, stacklevel=2)
+            try:
+                importlib.import_module(entry.value.split(':')[0])
+            except Exception as err:  # name the package: its traceback alone would not
+                raise ImportError(f'irtoolbox extension {entry.name!r} ({entry.value}) failed '
+                                  f'to import: {type(err).__name__}: {err}') from err
+            imported.append(entry.value)
     return imported
 
 
@@ -65,10 +77,10 @@ class UnknownTypeError(KeyError):
 
 class SuggestingRegistry(Registry):
     """A registry whose failed lookups name the closest registered types, and
-    which imports the installed plugins before its first lookup."""
+    which imports the installed extension packages before its first lookup."""
 
     def import_from_location(self) -> None:
-        load_plugins()
+        load_extensions()
         super().import_from_location()
 
     def get(self, key: str) -> Optional[Type]:
