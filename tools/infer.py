@@ -26,43 +26,47 @@ tifffile). Errors are one line on stderr (``infer.py: error: ...``, as argparse
 prints its own); images that cannot be decoded are reported and skipped, and the
 exit status is then 1.
 """
+from __future__ import annotations
+
 import argparse
 import glob
 import os
 import os.path as osp
 import pickle
 import sys
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-import cv2
-import numpy as np
-import torch
 from mmengine.config import Config, DictAction
-from tqdm import tqdm
 
 try:
     import irtoolbox  # noqa: F401
 except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from irtoolbox.apis import init_model, restore_image  # noqa: E402
-from irtoolbox.apis.image_streams import STREAMED_EXTS, is_streamed_path  # noqa: E402
-from irtoolbox.datasets.image_io import DATA_ERRORS  # noqa: E402
-from irtoolbox.utils.checkpoint import install_safe_checkpointing  # noqa: E402
-from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS as IMAGE_EXTS  # noqa: E402
-from irtoolbox.utils.image_conventions import image_to_uint8_hwc  # noqa: E402
-from irtoolbox.utils.launch import (  # noqa: E402
-    check_config_file,
-    check_restores_images,
-    error_line,
-)
+from irtoolbox.utils.launch import error_line  # noqa: E402
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+# torch, OpenCV and the models are imported by the functions that use them, after
+# the arguments are parsed: --help and a bad flag answer at once
 
 TOOL = 'infer.py'  # the name argparse puts before its own errors
 
-# .npy and TIFF are read and written memory-mapped, tile by tile (any size)
-INPUT_EXTS = tuple(dict.fromkeys((*IMAGE_EXTS, *STREAMED_EXTS)))
-# formats that hold 16-bit results (others get 8 bits)
-DEPTH16_EXTS = ('.png', '.ppm', '.pgm', '.pnm', *STREAMED_EXTS)
+
+def input_exts() -> Tuple[str, ...]:
+    """Extensions read: OpenCV's images, and .npy and TIFF, which are read and
+    written memory-mapped, tile by tile (any size)."""
+    from irtoolbox.apis.image_streams import STREAMED_EXTS
+    from irtoolbox.utils.image_conventions import IMAGE_EXTENSIONS
+    return tuple(dict.fromkeys((*IMAGE_EXTENSIONS, *STREAMED_EXTS)))
+
+
+def depth16_exts() -> Tuple[str, ...]:
+    """Formats that hold 16-bit results (others get 8 bits)."""
+    from irtoolbox.apis.image_streams import STREAMED_EXTS
+    return ('.png', '.ppm', '.pgm', '.pnm', *STREAMED_EXTS)
 
 
 class InferError(Exception):
@@ -80,7 +84,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='tile side in pixels (default: whole image at once)')
     parser.add_argument('--tile-overlap', type=int, default=32,
                         help='overlap of neighbouring tiles; >= receptive field - 1 is exact')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+    parser.add_argument('--device', default=None,
                         help='cpu or cuda (default: cuda if available)')
     parser.add_argument('--unsafe-load', action='store_true',
                         help='load the checkpoint with full pickle (trusted files only)')
@@ -96,6 +100,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def dual_pixel_input(left: str, right: str) -> 'np.ndarray':
     """``H x W x 6`` RGB [left, right] in the stored integer type (16-bit PNGs stay 16-bit),
     as swz30/Restormer's dual-pixel test script stacks the two views."""
+    import numpy as np
+
     from irtoolbox.datasets.image_io import load_image
     views = [load_image(p, channel_order='rgb', to_float32=False) for p in (left, right)]
     if views[0].shape != views[1].shape or views[0].dtype != views[1].dtype:
@@ -106,13 +112,14 @@ def dual_pixel_input(left: str, right: str) -> 'np.ndarray':
 
 def collect_inputs(pattern: str) -> List[str]:
     """The image files named by a file, a folder or a glob pattern, sorted."""
+    exts = input_exts()
     if osp.isfile(pattern):
         return [pattern]
     if osp.isdir(pattern):
         files = [osp.join(pattern, name) for name in sorted(os.listdir(pattern))
-                 if name.lower().endswith(INPUT_EXTS) and osp.isfile(osp.join(pattern, name))]
+                 if name.lower().endswith(exts) and osp.isfile(osp.join(pattern, name))]
         if not files:
-            raise InferError(f'no image files ({", ".join(INPUT_EXTS)}) in folder {pattern!r}')
+            raise InferError(f'no image files ({", ".join(exts)}) in folder {pattern!r}')
         return files
     if glob.has_magic(pattern):
         files = sorted(p for p in glob.glob(pattern, recursive=True) if osp.isfile(p))
@@ -124,8 +131,11 @@ def collect_inputs(pattern: str) -> List[str]:
 
 def plan_outputs(inputs: List[str], output: str, single_input: bool, ext: str) -> Dict[str, str]:
     """Map each input to its output path; refuse collisions and overwriting an input."""
+    import cv2
+
+    from irtoolbox.apis.image_streams import is_streamed_path
     ext = ext.lstrip('.').lower()
-    if single_input and not osp.isdir(output) and output.lower().endswith(INPUT_EXTS):
+    if single_input and not osp.isdir(output) and output.lower().endswith(input_exts()):
         plan = {inputs[0]: output}
     else:
         plan = {path: osp.join(output, osp.splitext(osp.basename(path))[0] + '.' + ext)
@@ -159,7 +169,11 @@ def restore_by_forward(model: torch.nn.Module, path: str) -> np.ndarray:
     """The whole image through ``model(x, mode='tensor')``, BGR uint8: models without
     ``forward_tensor`` (the latent restorer optimises a latent per image, so
     neither tiling nor padding applies)."""
+    import numpy as np
+    import torch
+
     from irtoolbox.datasets.image_io import load_image
+    from irtoolbox.utils.image_conventions import image_to_uint8_hwc
     img = load_image(path, channel_order='rgb', color_type='color', to_float32=False)
     x = torch.from_numpy(img.astype(np.float32) / np.iinfo(img.dtype).max).permute(2, 0, 1)
     pre = model.data_preprocessor
@@ -172,6 +186,10 @@ def restore_by_forward(model: torch.nn.Module, path: str) -> np.ndarray:
 def restore_one(model: torch.nn.Module, src: str, dst: str,
                 args: argparse.Namespace) -> Optional[np.ndarray]:
     """The BGR result for ``dst`` (None when ``restore_image`` streamed it to ``dst``)."""
+    import numpy as np
+
+    from irtoolbox.apis import restore_image
+    from irtoolbox.apis.image_streams import is_streamed_path
     if not hasattr(model, 'forward_tensor'):
         return restore_by_forward(model, src)
     streamed = is_streamed_path(dst)  # written tile by tile by restore_image
@@ -180,7 +198,7 @@ def restore_one(model: torch.nn.Module, src: str, dst: str,
                            tile=args.tile, tile_overlap=args.tile_overlap,
                            channel_order='rgb' if pair else 'bgr',
                            out=dst if streamed else None,
-                           out_dtype=None if dst.lower().endswith(DEPTH16_EXTS) else 'uint8')
+                           out_dtype=None if dst.lower().endswith(depth16_exts()) else 'uint8')
     if streamed:
         return None
     return np.ascontiguousarray(result[..., ::-1]) if pair else result  # RGB -> BGR for cv2
@@ -188,6 +206,10 @@ def restore_one(model: torch.nn.Module, src: str, dst: str,
 
 def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Namespace) -> int:
     """Restore every planned image; returns how many failed to decode."""
+    import cv2
+    from tqdm import tqdm
+
+    from irtoolbox.datasets.image_io import DATA_ERRORS
     failed = 0
     for src, dst in tqdm(plan.items(), desc='restoring', unit='img'):
         try:
@@ -207,6 +229,7 @@ def restore_all(model: torch.nn.Module, plan: Dict[str, str], args: argparse.Nam
 def load_model_config(args: argparse.Namespace) -> Config:
     """The config with ``--cfg-options``, checked before anything is built: a model
     that restores no image, or tiling of one that cannot be tiled, is refused."""
+    from irtoolbox.utils.launch import check_config_file, check_restores_images
     check_config_file(args.config)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -225,6 +248,13 @@ def load_model_config(args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    import torch
+
+    from irtoolbox.apis import init_model
+    from irtoolbox.apis.image_streams import is_streamed_path
+    from irtoolbox.utils.checkpoint import install_safe_checkpointing
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     # every mmengine load path (e.g. init_cfg pretrained weights) goes through
     # the safe loader too, as in the other tools
     install_safe_checkpointing(unsafe=args.unsafe_load)

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from typing import Any, Iterator, List, Optional, Union
 
-import torch
-import torch.distributed as dist
 from mmengine.config import Config, DictAction
+
+# torch is imported where it is used: the tools parse their arguments (--help, a bad
+# flag) before loading it
 
 DEBUG_ENV = 'IRTOOLBOX_DEBUG'
 
@@ -200,6 +201,8 @@ def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
     cfg.launcher = launcher
     if launcher == 'none':
         return
+    import torch
+    import torch.distributed as dist
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank)
     for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
@@ -257,6 +260,7 @@ def finish_distributed() -> None:
     joinable, which aborts a rank ('terminate called without an active
     exception') after all its work is done and fails the whole torchrun job.
     """
+    import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()

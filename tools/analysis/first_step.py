@@ -91,7 +91,8 @@ def first_step(config: str, batch: int, size: Optional[int], seed: int) -> Dict[
     torch.manual_seed(seed)
     model = MODELS.build(cfg.model)
     if hasattr(model, 'init_weights'):
-        model.init_weights()
+        from irtoolbox.utils.setup_env import init_weights_quietly
+        init_weights_quietly(model)  # mmengine's per-parameter report off the console
     model.train()
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     scale = cfg.get('scale', 1) if isinstance(cfg.get('scale', 1), int) else 1
