@@ -26,9 +26,9 @@ pix2pix's sub-block) and ``d_{k+1}`` the decoder output below; the innermost
 decoder reads the bottleneck alone. Plugin points (``plugin_points``,
 ``docs/plugins.md``): ``input`` (the image, before encoder level 1) and
 ``before_enc2`` .. ``before_encN`` (``a_k``); each may change the channels.
-Convolutions have a bias only where no
-BatchNorm follows (pix2pix: only with InstanceNorm; we also give one with
-``norm_cfg=None``, where pix2pix would leave the layer without any offset).
+Convolutions have a bias only where no BatchNorm follows (pix2pix: only with
+InstanceNorm; we also give one with ``norm_cfg=None``, where pix2pix would
+leave the layer without any offset).
 Input sizes must be multiples of ``size_divisor = 2**depth``. Weights are
 initialised by ``init_weights`` (pix2pix's N(0, 0.02)), which the Runner calls.
 """
