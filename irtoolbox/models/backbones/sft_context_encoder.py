@@ -85,11 +85,10 @@ class SFTContextEncoderAE(ContextEncoderAE):
         out_channels: image channels of h's output. Default: 3.
         channels: encoder widths. Default: (64, 128, 256, 512).
         image_size: input side. Default: 64.
-        norm_cfg: normalisation after every conv but h's (``None``: none).
-            Default: ``dict(type='BN')``.
-        enc_act_cfg: encoder activation (``None``: none).
+        norm_cfg: as :class:`ContextEncoderAE` (``None``: none). Default: ``dict(type='BN')``.
+        enc_act_cfg: as :class:`ContextEncoderAE`, the encoder's activation.
             Default: ``dict(type='LeakyReLU', negative_slope=0.2)``.
-        dec_act_cfg: decoder activation, also h's (``None``: none).
+        dec_act_cfg: as :class:`ContextEncoderAE`, the decoder's and h's.
             Default: ``dict(type='ReLU')``.
         fc_std: std of the channel-wise FC's Gaussian initialisation. Default: 0.02.
         with_output_layer: True: f = h o g; False: g only (returns z). Default: True.
