@@ -5,7 +5,8 @@
   declares its points;
 - a probe plugin at every point of each backbone sees the channels and the
   spatial size the table says (values written by hand from the papers'
-  layouts), in forward order;
+  layouts), in forward order; Restormer's output with a plugin at a point
+  equals its U-shape written out by hand with those features changed;
 - an old name (``enc2``, ``dec3``) is refused with the new name for that
   backbone; an unknown point lists the valid ones; a channel change where the
   point forbids it is refused;
@@ -40,19 +41,20 @@ class _Probe(BaseModule):
         in_channels: channels at its point. Required.
         tag: its name in ``SEEN``. Required.
         grow: zero channels appended (a channel change). Default: 0.
+        scale: multiplies the features. Default: 1.0.
         init_cfg: unused. Default: None.
     """
 
-    def __init__(self, in_channels: int, tag: str, grow: int = 0,
+    def __init__(self, in_channels: int, tag: str, grow: int = 0, scale: float = 1.0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.tag, self.grow = tag, grow
+        self.tag, self.grow, self.scale = tag, grow, scale
         self.out_channels = in_channels + grow
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: N x C x H x W. Returns: x, with ``grow`` zero channels appended."""
         SEEN.append((self.tag, tuple(x.shape[1:])))
-        return torch.cat([x, x.new_zeros(x.shape[0], self.grow, *x.shape[2:])], 1)
+        return torch.cat([x * self.scale, x.new_zeros(x.shape[0], self.grow, *x.shape[2:])], 1)
 
 
 @pytest.fixture(autouse=True)
@@ -201,3 +203,31 @@ def test_fdrnet_checkpoint_of_the_old_layout_loads() -> None:
         old_key = key.replace('plugins.input.', 'plugins.', 1)
         assert torch.equal(value, state[old_key]), key
     assert isinstance(new.plugins['input'], nn.Module)
+
+
+def _restormer_by_hand(model, x, scaled: str) -> torch.Tensor:
+    """Restormer's U-shape (Fig. 2) written out, the features at point ``scaled`` doubled."""
+    def at(point, feat):
+        return feat * 2.0 if point == scaled else feat
+    feat, skips = model.patch_embed(x), []
+    for k in range(3):
+        feat = at(f'after_enc{k + 1}', model.encoders[k](feat))
+        skips.append(feat)  # the skip is the plugged output
+        feat = model.downs[k](feat)
+    feat = at('latent', model.latent(feat))
+    for k in (2, 1, 0):
+        feat = torch.cat([model.ups[k](feat), skips[k]], dim=1)
+        feat = at(f'after_dec{k + 1}', model.decoders[k](model.reduce_chan[k](feat)))
+    return model.output(at('refinement', model.refinement(feat))) + x
+
+
+@pytest.mark.parametrize('point', ['after_enc1', 'after_enc3', 'latent', 'after_dec2',
+                                   'refinement'])
+def test_restormer_points_are_where_the_table_says(point) -> None:
+    torch.manual_seed(0)
+    model = MODELS.build(dict(TINY_RESTORMER, plugins=[
+        dict(cfg=dict(type='_PointProbe', tag=point, scale=2.0), position=point)])).eval()
+    x = torch.randn(1, 3, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), _restormer_by_hand(model, x, point),
+                                   rtol=0, atol=1e-6)
