@@ -42,7 +42,8 @@ def test_new_group_silent_legacy_group_warns(tmp_path):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             from irtoolbox.registry import MODELS
-            new, old = MODELS.build(dict(type='NewGroupNet')), MODELS.build(dict(type='OldGroupNet'))
+            new = MODELS.build(dict(type='NewGroupNet'))
+            old = MODELS.build(dict(type='OldGroupNet'))
         print(type(new).__module__, type(old).__module__)
         for w in caught:
             if 'entry-point group' in str(w.message):
