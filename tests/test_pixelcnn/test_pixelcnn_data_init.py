@@ -184,4 +184,6 @@ def test_ranks_agree_after_initialising_on_different_batches(tmp_path):
     alone(*_batch(seed=0))                  # rank 0's batch, one process
     for key, value in states[0].items():
         assert torch.equal(states[1][key], value), key
-        assert torch.equal(alone.state_dict()[key], value), key
+        # one process vs a spawned rank: thread counts differ, so reductions round differently
+        single = alone.state_dict()[key].float()
+        assert torch.allclose(single, value.float(), rtol=1e-5, atol=1e-6), key
