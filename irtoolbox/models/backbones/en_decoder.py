@@ -15,26 +15,30 @@ The paper gives no more detail; our layout mirrors the U-Net's widths
 - decoder level 1: nearest Upsample(2) -> Conv3x3 to the output channels -> Tanh.
 
 All information passes through the ``c_N x H/2^N x W/2^N`` bottleneck.
-``plugins`` work as in ``UNetGenerator``: points ``input`` (the image) and
-``before_enc2`` .. ``before_encN`` (``plugin_points``); weights get
-pix2pix's N(0, 0.02) init in ``init_weights``, as the U-Net it is compared with.
+``plugins`` work as in ``UNetGenerator`` (``plugin_points``, in forward
+order): ``input`` (the image), ``before_enc2`` .. ``before_encN``, ``latent``
+(the bottleneck, encoder level N's output) and ``after_decN`` ..
+``after_dec2`` (decoder level K's output; decoder level 1's is the image);
+each may change the channels. Weights get pix2pix's N(0, 0.02) init in
+``init_weights``, as the U-Net it is compared with.
 """
 from typing import Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_norm_layer
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
     PIX2PIX_NORM_CFG,
     PIX2PIX_UP_ACT_CFG,
     Pix2PixInitModule,
-    act_layer,
     check_depth,
     check_divisible,
+    check_layer_cfgs,
     conv_bias,
+    encoder_point,
     level_channels,
-    norm_layer,
 )
 from irtoolbox.models.plugins.plugin_stack import PluginPoint, PluginStack
 from irtoolbox.registry import MODELS
@@ -56,18 +60,25 @@ class EnDecoder(Pix2PixInitModule):
         up_act_cfg: activation of each inner decoder level.
             Default: ``dict(type='ReLU')``.
         plugins: ``[dict(cfg=module cfg, position=point)]``, a point of
-            ``plugin_points`` (``'input'``, ``'before_enc2'`` .. ``'before_encN'``).
+            ``plugin_points`` (``'input'``, ``'before_enc2'`` .. ``'before_encN'``,
+            ``'latent'``, ``'after_decN'`` .. ``'after_dec2'``).
             Default: None (no plugins).
         init_cfg: mmengine init config replacing the N(0, 0.02) init.
             Default: None.
     """
 
-    # the keys keep the pre-issue-17 ModuleList layout (checkpoints load)
+    # the keys keep the pre-issue-17 ModuleList layout (checkpoints load);
+    # latent and after_decK came later and are keyed by name
     plugin_points = (
         PluginPoint('input', 'the image, before encoder level 1', 'in_channels', True,
                     old_name='enc1', key='0'),
         PluginPoint('before_enc{K}', 'before encoder level K', 'base_channels * min(2^(K-2), 8)',
                     True, levels=(2, 'depth'), old_name='enc{K}', key='{K0}'),
+        PluginPoint('latent', 'the bottleneck: the output of the innermost encoder level '
+                    '(level depth)', 'base_channels * min(2^(depth-1), 8)', True),
+        PluginPoint('after_dec{K}', "the output of decoder level K (the size of encoder level "
+                    "K's input)", 'base_channels * min(2^(K-2), 8)', True,
+                    levels=(2, 'depth'), descending=True),
     )
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 4,
@@ -81,28 +92,39 @@ class EnDecoder(Pix2PixInitModule):
         self.depth = depth
         self.size_divisor = 2 ** depth
         self.out_channels = out_channels
-        bias = conv_bias(norm_cfg, 'EnDecoder')
+        check_layer_cfgs('EnDecoder', norm_cfg, base_channels,
+                         dict(down_act_cfg=down_act_cfg, up_act_cfg=up_act_cfg))
+        bias = conv_bias(norm_cfg, base_channels)
+        norm_cfg, down_act_cfg, up_act_cfg = (
+            None if cfg is None else dict(cfg) for cfg in (norm_cfg, down_act_cfg, up_act_cfg))
         self.plugins = PluginStack(plugins, self.plugin_points, 'EnDecoder', depth=depth)
         self.encoders = nn.ModuleList()
         channels = in_channels
-        for k, point in enumerate(self.plugins.point_names, 1):
-            channels = self.plugins.build(point, channels)
+        # nn.Identity holds the place of a None norm or activation: the keys stay the same
+        for k in range(1, depth + 1):
+            channels = self.plugins.build(encoder_point(k), channels)
             c_k = level_channels(k, base_channels)
+            conv = nn.Conv2d(channels, c_k, 3, padding=1, bias=bias)
             self.encoders.append(nn.Sequential(
-                nn.Conv2d(channels, c_k, 3, padding=1, bias=bias),
-                norm_layer(norm_cfg, c_k, 'EnDecoder'), act_layer(down_act_cfg, 'EnDecoder'),
+                conv, nn.Identity() if norm_cfg is None else build_norm_layer(norm_cfg, c_k)[1],
+                nn.Identity() if down_act_cfg is None else build_activation_layer(down_act_cfg),
                 nn.MaxPool2d(2)))
             channels = c_k
+        # channels reaching decoder level k from below, after the plugins there
+        from_below = {depth: self.plugins.build('latent', channels)}
+        for k in range(depth, 1, -1):
+            from_below[k - 1] = self.plugins.build(f'after_dec{k}',
+                                                   level_channels(k - 1, base_channels))
         self.decoders = nn.ModuleList()
         for k in range(1, depth + 1):
-            c_k = level_channels(k, base_channels)
             if k == 1:
-                tail = [nn.Conv2d(c_k, out_channels, 3, padding=1), nn.Tanh()]
+                tail = [nn.Conv2d(from_below[k], out_channels, 3, padding=1), nn.Tanh()]
             else:
                 c_out = level_channels(k - 1, base_channels)
-                tail = [nn.Conv2d(c_k, c_out, 3, padding=1, bias=bias),
-                        norm_layer(norm_cfg, c_out, 'EnDecoder'),
-                        act_layer(up_act_cfg, 'EnDecoder')]
+                conv = nn.Conv2d(from_below[k], c_out, 3, padding=1, bias=bias)
+                tail = [conv,
+                        nn.Identity() if norm_cfg is None else build_norm_layer(norm_cfg, c_out)[1],
+                        nn.Identity() if up_act_cfg is None else build_activation_layer(up_act_cfg)]
             self.decoders.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'),
                                                *tail))
 
@@ -117,8 +139,11 @@ class EnDecoder(Pix2PixInitModule):
             ``N x out_channels x H x W`` images in ``[-1, 1]`` (Tanh).
         """
         check_divisible(x, self.size_divisor, 'EnDecoder')
-        for point, encoder in zip(self.plugins.point_names, self.encoders):
-            x = encoder(self.plugins(point, x))
-        for decoder in reversed(self.decoders):
-            x = decoder(x)
+        for k, encoder in enumerate(self.encoders, 1):
+            x = encoder(self.plugins(encoder_point(k), x))
+        x = self.plugins('latent', x)
+        for k in range(self.depth, 0, -1):
+            x = self.decoders[k - 1](x)
+            if k > 1:  # decoder level 1's output is the image
+                x = self.plugins(f'after_dec{k}', x)
         return x

@@ -24,30 +24,34 @@ The decoder of level k reads ``cat([a_{k+1}, d_{k+1}])``, where ``a_{k+1}`` is
 the input of encoder level k+1 (after its plugins, as if the plugin wrapped
 pix2pix's sub-block) and ``d_{k+1}`` the decoder output below; the innermost
 decoder reads the bottleneck alone. Plugin points (``plugin_points``,
-``docs/plugins.md``): ``input`` (the image, before encoder level 1) and
-``before_enc2`` .. ``before_encN`` (``a_k``); each may change the channels.
+``docs/plugins.md``), in forward order: ``input`` (the image, before encoder
+level 1), ``before_enc2`` .. ``before_encN`` (``a_k``), ``latent`` (the
+bottleneck, encoder level N's output) and ``after_decN`` .. ``after_dec2``
+(``d_k``, before its concatenation with ``a_{k-1}``; decoder level 1's output
+is the image, a neck's place); each may change the channels.
 Convolutions have a bias only where no BatchNorm follows (pix2pix: only with
 InstanceNorm; we also give one with ``norm_cfg=None``, where pix2pix would
 leave the layer without any offset).
 Input sizes must be multiples of ``size_divisor = 2**depth``. Weights are
 initialised by ``init_weights`` (pix2pix's N(0, 0.02)), which the Runner calls.
 """
-from typing import List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_norm_layer
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
     PIX2PIX_NORM_CFG,
     PIX2PIX_UP_ACT_CFG,
     Pix2PixInitModule,
-    act_layer,
     check_depth,
     check_divisible,
+    check_layer_cfgs,
     conv_bias,
+    encoder_point,
     level_channels,
-    norm_layer,
 )
 from irtoolbox.models.layers.subpix_upsamp import SubPixUpsamp
 from irtoolbox.models.plugins.plugin_stack import PluginPoint, PluginStack
@@ -75,7 +79,8 @@ class UNetGenerator(Pix2PixInitModule):
         upsample: 'deconv' (pix2pix) or 'subpixel' (SubPixUpsamp, Eq. 15) for
             the outermost decoder up-sampling. Default: 'deconv'.
         plugins: ``[dict(cfg=module cfg, position=point)]``, a point of
-            ``plugin_points`` (``'input'``, ``'before_enc2'`` .. ``'before_encN'``).
+            ``plugin_points`` (``'input'``, ``'before_enc2'`` .. ``'before_encN'``,
+            ``'latent'``, ``'after_decN'`` .. ``'after_dec2'``).
             Default: None (no plugins).
         init_cfg: mmengine init config replacing pix2pix's N(0, 0.02) init.
             Default: None.
@@ -83,12 +88,20 @@ class UNetGenerator(Pix2PixInitModule):
 
     # a_k, the input of encoder level k (after its plugins) is also the skip the
     # decoder of level k-1 reads; the keys keep the pre-issue-17 ModuleList layout
+    # (checkpoints load); latent and after_decK came later and are keyed by name
     plugin_points = (
         PluginPoint('input', 'the image, before encoder level 1', 'in_channels', True,
                     old_name='enc1', key='0'),
         PluginPoint('before_enc{K}', 'before encoder level K (its input, the skip of '
                     'decoder level K-1)', 'base_channels * min(2^(K-2), 8)', True,
                     levels=(2, 'depth'), old_name='enc{K}', key='{K0}'),
+        PluginPoint('latent', 'the bottleneck: the output of the innermost encoder level '
+                    '(level depth), before the innermost decoder level',
+                    'base_channels * min(2^(depth-1), 8)', True),
+        PluginPoint('after_dec{K}', "the output of decoder level K (the size of encoder level "
+                    "K's input), before it is concatenated with that input, the skip",
+                    'base_channels * min(2^(K-2), 8)', True, levels=(2, 'depth'),
+                    descending=True),
     )
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, depth: int = 8,
@@ -109,18 +122,27 @@ class UNetGenerator(Pix2PixInitModule):
         # plain dicts: a read-only default mapping cannot be deep-copied (EMA, copy.deepcopy)
         self.norm_cfg, self.down_act_cfg, self.up_act_cfg = (
             None if cfg is None else dict(cfg) for cfg in (norm_cfg, down_act_cfg, up_act_cfg))
-        self.bias = conv_bias(norm_cfg, 'UNetGenerator')  # validates norm_cfg early too
+        # the narrowest norm is decoder level 2's, at base_channels
+        check_layer_cfgs('UNetGenerator', norm_cfg, base_channels,
+                         dict(down_act_cfg=down_act_cfg, up_act_cfg=up_act_cfg))
+        self.bias = conv_bias(norm_cfg, base_channels)
         self.plugins = PluginStack(plugins, self.plugin_points, 'UNetGenerator', depth=depth)
         self.encoders = nn.ModuleList()
         enc_inputs: List[int] = []  # channels of a_k, the (plugged) input of level k
         channels = in_channels
-        for k, point in enumerate(self.plugins.point_names, 1):
-            channels = self.plugins.build(point, channels)
+        for k in range(1, depth + 1):
+            channels = self.plugins.build(encoder_point(k), channels)
             enc_inputs.append(channels)
             self.encoders.append(self._encoder_level(k, channels, base_channels))
             channels = level_channels(k, base_channels)
+        # channels reaching decoder level k from below, after the plugins there;
+        # the decoders are built afterwards, in pix2pix's order
+        from_below: Dict[int, int] = {depth: self.plugins.build('latent', channels)}
+        for k in range(depth, 1, -1):
+            from_below[k - 1] = self.plugins.build(f'after_dec{k}',
+                                                   level_channels(k - 1, base_channels))
         self.decoders = nn.ModuleList(
-            self._decoder_level(k, enc_inputs, base_channels, out_channels)
+            self._decoder_level(k, enc_inputs, from_below[k], base_channels, out_channels)
             for k in range(1, depth + 1))
         self.out_channels = out_channels
 
@@ -128,16 +150,20 @@ class UNetGenerator(Pix2PixInitModule):
         conv = nn.Conv2d(in_ch, level_channels(k, base), 4, stride=2, padding=1, bias=self.bias)
         if k == 1:
             return nn.Sequential(conv)
-        layers = [act_layer(self.down_act_cfg, 'UNetGenerator'), conv]
-        if k < self.depth:  # the innermost level has no norm (1x1 maps in UNet-8)
-            layers.append(norm_layer(self.norm_cfg, level_channels(k, base), 'UNetGenerator'))
-        return nn.Sequential(*layers)
+        # nn.Identity holds the place of a None layer: the keys stay the same
+        act = (nn.Identity() if self.down_act_cfg is None
+               else build_activation_layer(self.down_act_cfg))
+        if k == self.depth:  # the innermost level has no norm (1x1 maps in UNet-8)
+            return nn.Sequential(act, conv)
+        norm = (nn.Identity() if self.norm_cfg is None
+                else build_norm_layer(self.norm_cfg, level_channels(k, base))[1])
+        return nn.Sequential(act, conv, norm)
 
-    def _decoder_level(self, k: int, enc_inputs: List[int], base: int,
+    def _decoder_level(self, k: int, enc_inputs: List[int], from_below: int, base: int,
                        out_channels: int) -> nn.Module:
-        c_k = level_channels(k, base)
-        in_ch = c_k if k == self.depth else enc_inputs[k] + c_k  # enc_inputs[k] = a_{k+1}
-        act = act_layer(self.up_act_cfg, 'UNetGenerator')
+        # enc_inputs[k] = a_{k+1}, the skip; the innermost level reads the bottleneck alone
+        in_ch = from_below if k == self.depth else enc_inputs[k] + from_below
+        act = nn.Identity() if self.up_act_cfg is None else build_activation_layer(self.up_act_cfg)
         if k == 1:
             if self.upsample == 'subpixel':
                 up = SubPixUpsamp(in_ch, out_channels, scale=2)
@@ -145,9 +171,9 @@ class UNetGenerator(Pix2PixInitModule):
                 up = nn.ConvTranspose2d(in_ch, out_channels, 4, stride=2, padding=1)
             return nn.Sequential(act, up, nn.Tanh())
         c_out = level_channels(k - 1, base)
-        layers = [act,
-                  nn.ConvTranspose2d(in_ch, c_out, 4, stride=2, padding=1, bias=self.bias),
-                  norm_layer(self.norm_cfg, c_out, 'UNetGenerator')]
+        up = nn.ConvTranspose2d(in_ch, c_out, 4, stride=2, padding=1, bias=self.bias)
+        norm = nn.Identity() if self.norm_cfg is None else build_norm_layer(self.norm_cfg, c_out)[1]
+        layers = [act, up, norm]
         if self.use_dropout and 5 <= k < self.depth:
             layers.append(nn.Dropout(0.5))
         return nn.Sequential(*layers)
@@ -165,12 +191,15 @@ class UNetGenerator(Pix2PixInitModule):
         """
         check_divisible(x, self.size_divisor, 'UNetGenerator')
         skips = []
-        for point, encoder in zip(self.plugins.point_names, self.encoders):
-            x = self.plugins(point, x)
-            skips.append(x)
+        for k, encoder in enumerate(self.encoders, 1):
+            x = self.plugins(encoder_point(k), x)
+            skips.append(x)  # a_k
             x = encoder(x)
+        x = self.plugins('latent', x)
         for k in range(self.depth, 0, -1):
             if k < self.depth:
                 x = torch.cat([skips[k], x], dim=1)
             x = self.decoders[k - 1](x)
+            if k > 1:  # d_k; decoder level 1's output is the image
+                x = self.plugins(f'after_dec{k}', x)
         return x

@@ -20,14 +20,14 @@ from typing import Mapping, Optional
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_norm_layer
 
 from irtoolbox.models.layers.pix2pix_layers import (
     PIX2PIX_DOWN_ACT_CFG,
     PIX2PIX_NORM_CFG,
     Pix2PixInitModule,
-    act_layer,
+    check_layer_cfgs,
     conv_bias,
-    norm_layer,
 )
 from irtoolbox.registry import MODELS
 
@@ -58,16 +58,20 @@ class PatchDiscriminator(Pix2PixInitModule):
         super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
             raise ValueError(f'PatchDiscriminator: num_layers must be >= 1, got {num_layers}')
-        owner = 'PatchDiscriminator'
-        bias = conv_bias(norm_cfg, owner)
+        check_layer_cfgs('PatchDiscriminator', norm_cfg, 2 * base_channels,
+                         dict(act_cfg=act_cfg))
+        bias = conv_bias(norm_cfg, 2 * base_channels)
+        # nn.Identity holds the place of a None layer: the keys stay model.<index>
+        # whatever the config (converted pix2pix checkpoints rely on them)
         layers = [nn.Conv2d(in_channels, base_channels, 4, stride=2, padding=1),
-                  act_layer(act_cfg, owner)]
+                  nn.Identity() if act_cfg is None else build_activation_layer(dict(act_cfg))]
         channels = base_channels
         for n in range(1, num_layers + 1):
             out = base_channels * min(2 ** n, 8)
             stride = 2 if n < num_layers else 1  # the last hidden conv keeps the size
-            layers += [nn.Conv2d(channels, out, 4, stride=stride, padding=1, bias=bias),
-                       norm_layer(norm_cfg, out, owner), act_layer(act_cfg, owner)]
+            norm = nn.Identity() if norm_cfg is None else build_norm_layer(dict(norm_cfg), out)[1]
+            act = nn.Identity() if act_cfg is None else build_activation_layer(dict(act_cfg))
+            layers += [nn.Conv2d(channels, out, 4, stride=stride, padding=1, bias=bias), norm, act]
             channels = out
         layers.append(nn.Conv2d(channels, 1, 4, stride=1, padding=1))
         self.model = nn.Sequential(*layers)

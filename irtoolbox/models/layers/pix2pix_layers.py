@@ -6,8 +6,12 @@ generator, the En/Decoder and the PatchGAN discriminator of the InfoAccum family
 - Norms and activations are mmcv configs: pix2pix's 'batch' norm is
   ``dict(type='BN')`` (affine BatchNorm2d), its 'instance' norm
   ``dict(type='IN')`` (InstanceNorm2d without affine parameters or running
-  statistics), its 'none' is ``None``. A convolution has a bias unless a
-  batch norm follows it (pix2pix's ``use_bias``; we also give one with no norm).
+  statistics), its 'none' is ``None`` (no layer: an ``nn.Identity`` holds its
+  place in the ``Sequential``, so state-dict keys do not depend on the config).
+  Each part builds them with mmcv's ``build_norm_layer`` /
+  ``build_activation_layer``; :func:`check_layer_cfgs` stops a config mmcv
+  cannot build first. A convolution has a bias unless a batch norm follows it
+  (pix2pix's ``use_bias``; we also give one with no norm).
 - Init: convolution and linear weights from N(0, gain) with gain 0.02 and
   biases 0; BatchNorm weights from N(1, gain) and biases 0, over the whole
   network, plugins included (pix2pix initialises the network it is given as a
@@ -33,6 +37,12 @@ def level_channels(level: int, base_channels: int) -> int:
     return base_channels * min(2 ** (level - 1), 8)
 
 
+def encoder_point(level: int) -> str:
+    """The plugin point where the features enter encoder level ``level`` (1-based):
+    ``'input'`` for level 1 (the image itself), ``'before_encK'`` above."""
+    return 'input' if level == 1 else f'before_enc{level}'
+
+
 def check_depth(depth: int, owner: str) -> None:
     """A down/up-sampling depth must be an int in 1..8 (pix2pix's UNet-8 at most)."""
     if not isinstance(depth, int) or not 1 <= depth <= 8:
@@ -47,33 +57,41 @@ def check_divisible(x: torch.Tensor, divisor: int, owner: str) -> None:
                          'preprocessor does this for a Restorer)')
 
 
-def norm_layer(norm_cfg: Optional[Mapping], channels: int, owner: str) -> nn.Module:
-    """mmcv's norm layer for ``channels`` channels; ``Identity`` for ``None``.
+def check_layer_cfgs(owner: str, norm_cfg: Optional[Mapping], norm_channels: int,
+                     act_cfgs: Mapping[str, Optional[Mapping]]) -> None:
+    """Stop before any layer is built if mmcv cannot build one of the configs.
 
-    A config mmcv cannot build is one error naming the owner and the config.
+    The layers themselves are built where they are used, with mmcv's
+    ``build_norm_layer`` / ``build_activation_layer`` (``None``: no layer).
+    This only tries each config once, so that a wrong one is one
+    ``ValueError`` naming the owner, the argument and the config (mmcv's own
+    message for an unknown norm type names none of them).
+
+    Args:
+        owner: the part's name, for the message.
+        norm_cfg: its ``norm_cfg``.
+        norm_channels: the channels of its first norm layer (GroupNorm's
+            ``num_groups`` must divide them).
+        act_cfgs: ``{argument name: activation config}``.
     """
-    if norm_cfg is None:
-        return nn.Identity()
-    try:
-        return build_norm_layer(dict(norm_cfg), channels)[1]
-    except (KeyError, TypeError, AssertionError) as error:
-        raise ValueError(f'{owner}: cannot build norm_cfg={dict(norm_cfg)!r}: {error}') from None
+    trials = [('norm_cfg', norm_cfg, lambda cfg: build_norm_layer(cfg, norm_channels))]
+    trials += [(name, cfg, build_activation_layer) for name, cfg in act_cfgs.items()]
+    for name, cfg, build in trials:
+        if cfg is None:
+            continue
+        try:
+            build(dict(cfg))
+        except (KeyError, TypeError, ValueError, AssertionError) as error:
+            raise ValueError(f'{owner}: cannot build {name}={dict(cfg)!r} with mmcv: '
+                             f'{type(error).__name__}: {error}') from None
 
 
-def act_layer(act_cfg: Optional[Mapping], owner: str) -> nn.Module:
-    """mmcv's activation layer; ``Identity`` for ``None``."""
-    if act_cfg is None:
-        return nn.Identity()
-    try:
-        return build_activation_layer(dict(act_cfg))
-    except (KeyError, TypeError) as error:
-        raise ValueError(f'{owner}: cannot build act_cfg={dict(act_cfg)!r}: {error}') from None
-
-
-def conv_bias(norm_cfg: Optional[Mapping], owner: str) -> bool:
+def conv_bias(norm_cfg: Optional[Mapping], norm_channels: int) -> bool:
     """pix2pix: a convolution has a bias unless a batch norm follows (its offset
-    would be cancelled by the mean subtraction and replaced by BN's own bias)."""
-    return not isinstance(norm_layer(norm_cfg, 1, owner), _BatchNorm)
+    would be cancelled by the mean subtraction and replaced by BN's own bias).
+    ``norm_cfg`` must have passed :func:`check_layer_cfgs`."""
+    return norm_cfg is None or not isinstance(
+        build_norm_layer(dict(norm_cfg), norm_channels)[1], _BatchNorm)
 
 
 _WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
