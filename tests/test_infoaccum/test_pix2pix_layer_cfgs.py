@@ -2,7 +2,8 @@
 built with mmcv's builders directly (contributing.md rule 2, no private factory).
 
 - a config mmcv cannot build is one ``ValueError`` naming the part, the argument
-  and the config (mmcv's own message for an unknown norm names none of them);
+  and the config (mmcv's own message for an unknown norm names none of them),
+  then mmcv's message (whose error type depends on the registry scope active);
 - ``None`` is no layer, and the ``nn.Identity`` holding its place keeps the
   state-dict keys of pix2pix's ``NLayerDiscriminator`` (written out by hand);
 - GroupNorm builds (the former factory probed every norm with one channel,
@@ -19,12 +20,12 @@ from irtoolbox.models.discriminators.patchgan import PatchDiscriminator
 
 @pytest.mark.parametrize('cls, kwargs, message', [
     (UNetGenerator, dict(norm_cfg=dict(type='Group')),
-     r"UNetGenerator: cannot build norm_cfg=\{'type': 'Group'\} with mmcv: KeyError"),
+     r"UNetGenerator: cannot build norm_cfg=\{'type': 'Group'\} with mmcv: "),
     (UNetGenerator, dict(up_act_cfg=dict(type='Relu')),
-     r"UNetGenerator: cannot build up_act_cfg=\{'type': 'Relu'\} with mmcv: KeyError"),
+     r"UNetGenerator: cannot build up_act_cfg=\{'type': 'Relu'\} with mmcv: "),
     (EnDecoder, dict(down_act_cfg=dict(type='LeakyReLU', slope=0.2)),
      r"EnDecoder: cannot build down_act_cfg=\{'type': 'LeakyReLU', 'slope': 0.2\} with "
-     r'mmcv: TypeError'),
+     r'mmcv: '),
     (PatchDiscriminator, dict(norm_cfg=dict(type='GN')),
      r"PatchDiscriminator: cannot build norm_cfg=\{'type': 'GN'\} with mmcv"),
     (PatchDiscriminator, dict(act_cfg=dict(type='Relu')),
