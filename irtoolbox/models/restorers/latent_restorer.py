@@ -5,14 +5,19 @@ a degraded image y is restored as G(w_1..w_k), the k layer-wise latents
 optimised from the mean latent E_z[f(z)] for a fixed number of Adam steps
 (100) with::
 
-    loss = data(G(w), y) + lambda * MMD^2({w_i}, {f(z_j)}) + cross * GEOCROSS(w)
+    loss = data(D(G(w)), y) + lambda * MMD^2({w_i}, {f(z_j)}) + cross * GEOCROSS(w)
 
-- data term: any loss. A loss that declares ``loss_inputs`` is called with the
-  entries of ``{'pred': G(w), 'lq': y}`` (``DegradationLikelihoodLoss``:
-  -log p(y | G(w)), the paper); a plain pixel loss is called ``loss(D(G(w)),
-  y)`` with D the known degradation (PULSE's L2 baseline): average pooling by
-  ``degradation_scale`` (1 = identity: JPEG is not differentiable, so the L2
-  baseline compares with the compressed image directly).
+- data term: any loss, called like every loss of the toolbox with the entries it
+  declares (``loss_inputs_of``) of ``{'pred': D(G(w)), 'lq': y, 'gt': y}``: D is
+  the known down-sampling, average pooling by ``degradation_scale`` (1 =
+  identity, JPEG), and the target of a data term is the degraded image y. A
+  plain pixel loss (``('pred', 'gt')``) is PULSE's L2 baseline, ``loss(D(G(w)),
+  y)``; ``DegradationLikelihoodLoss`` (``('pred', 'lq')``) is the paper's
+  -log p(y | D(G(w))) (Sec. 3.2): the degradation model is conditioned on the
+  restoration at y's size, so for super-resolution it scores y against the
+  pooled restoration (at scale 1, JPEG, the paper's -log p(y | G(w))). JPEG is
+  not differentiable, so the L2 baseline compares with the compressed image
+  directly.
 - MMD (``MMDLoss``, Eq. 6-7) against ``num_prior_samples`` (1000) prior
   latents drawn once per restoration through the generator's mapping network
   (seeded: the same for every image and run).
@@ -40,11 +45,18 @@ from irtoolbox.models.batch_context import BatchContext
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import load_checkpoint_file, sub_state_dict
 
-from .restorer import Restorer, build_data_preprocessor, crop_to_input, loss_context
+from .restorer import (
+    Restorer,
+    build_data_preprocessor,
+    crop_to_input,
+    loss_context,
+    loss_inputs_of,
+)
 
 OptConfig = Optional[dict]
-#: what a data loss with ``loss_inputs`` may read: G(w) and the degraded image
-LATENT_LOSS_INPUTS = ('pred', 'lq')
+#: what a data loss may read: D(G(w)) as ``pred``, the degraded image y as ``lq`` and as
+#: ``gt`` (a data term's target is y; a plain pixel loss reads ``('pred', 'gt')``)
+LATENT_LOSS_INPUTS = ('pred', 'gt', 'lq')
 
 
 def geocross(ws: torch.Tensor) -> torch.Tensor:
@@ -75,8 +87,9 @@ class LatentRestorer(BaseModel):
         cross_weight: weight of GEOCROSS. Default: 0.05.
         num_prior_samples: prior latents for the MMD. Default: 1000.
         num_mean_samples: noise draws averaged for the mean latent. Default: 10000.
-        degradation_scale: average-pooling factor of the known degradation for
-            a pixel data term. Default: 1.
+        degradation_scale: average-pooling factor of the known degradation D,
+            applied to G(w) before every data term (pixel loss or degradation
+            NLL). Default: 1.
         seed: seed of the prior and mean-latent draws. Default: 0.
         data_preprocessor: Default: ``RestorationDataPreprocessor(mean=0.5, std=0.5)``.
         init_cfg: mmengine initialisation config. Default: ``None``.
@@ -136,19 +149,25 @@ class LatentRestorer(BaseModel):
         z = torch.randn(count, self.generator.z_dim, generator=gen).to(device)
         return self.generator.mapping(z)
 
-    def data_term(self, context: BatchContext) -> torch.Tensor:
-        """The data term on the loss context (``pred`` = G(w), ``lq`` = y)."""
-        names = getattr(self.data_loss, 'loss_inputs', None)
-        if names is not None:  # called like every loss: with its entries of the context
-            unknown = [n for n in names if n not in LATENT_LOSS_INPUTS]
-            if unknown:
-                raise KeyError(f'LatentRestorer: data loss needs {unknown}; it can read '
-                               f'{list(LATENT_LOSS_INPUTS)}')
-            return self.data_loss(*context.loss_inputs(names))
-        image = context.pred
+    def degrade(self, image: torch.Tensor) -> torch.Tensor:
+        """The known degradation D: average pooling by ``degradation_scale`` (PULSE's
+        down-sampling; 1 = identity). image: N x C x H x W. Returns: N x C x H/s x W/s."""
         if self.degradation_scale > 1:
-            image = F.avg_pool2d(image, self.degradation_scale)
-        return self.data_loss(image, context.lq)
+            return F.avg_pool2d(image, self.degradation_scale)
+        return image
+
+    def data_term(self, context: BatchContext) -> torch.Tensor:
+        """The data term on the loss context (``pred`` = G(w), ``lq`` = y): the loss is
+        called with its ``loss_inputs`` of ``pred`` = D(G(w)) and ``lq`` = ``gt`` = y."""
+        names = loss_inputs_of(self.data_loss)
+        unknown = [n for n in names if n not in LATENT_LOSS_INPUTS]
+        if unknown:
+            raise KeyError(f'LatentRestorer: data loss needs {unknown}; it can read '
+                           f'{list(LATENT_LOSS_INPUTS)}')
+        # D before every data term: a degradation model of y is conditioned on the
+        # restoration at y's size (for SR, the pooled G(w)), as the L2 baseline compares
+        entries = dict(pred=self.degrade(context.pred), lq=context.lq, gt=context.lq)
+        return self.data_loss(*[entries[name] for name in names])
 
     def objective(self, ws: torch.Tensor, lq: torch.Tensor,
                   prior: Optional[torch.Tensor]) -> Dict[str, torch.Tensor]:
