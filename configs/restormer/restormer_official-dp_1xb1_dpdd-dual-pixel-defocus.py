@@ -9,14 +9,19 @@
 _base_ = ['../_base_/datasets/paired_restoration.py', './_base_/restormer_official.py']
 model = dict(backbone=dict(in_channels=6, out_channels=3, dual_pixel=True))
 
-# PSNR, SSIM on RGB, no border crop (the paired base's evaluators; the released script adds MAE
-# and LPIPS).
 views = ('img', 'img_right', 'gt')
 load = [dict(type='LoadImageFromFile', key=key, channel_order='rgb') for key in views]
 test_dataloader = val_dataloader = dict(dataset=dict(
     type='DualPixelPairDataset', data_root='data/DPDD/test',
     data_prefix=dict(img='inputL', img_right='inputR', gt='target'),
     pipeline=[*load, dict(type='PackDualPixelInputs')]))
+
+# Scored as the released Defocus_Deblurring test script does: the float output against the
+# 16-bit target, unrounded, no border crop, all channels (protocol='float': PSNR 10 log10(1/MSE),
+# skimage SSIM with data_range=1, MAE). The script also reports LPIPS: add dict(type='LPIPS')
+# once its weight files are in checkpoints/metrics/ (docs/metrics.md).
+val_evaluator = test_evaluator = [
+    dict(type=name, protocol='float') for name in ('PSNR', 'SSIM', 'MAE')]
 
 # Fine-tuning data: data/DPDD/train/{inputL,inputR,target}/. One random 128 x 128 crop and flip
 # of the three images (the stored 16-bit values, converted after the crop); a fixed-size

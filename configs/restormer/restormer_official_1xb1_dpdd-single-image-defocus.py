@@ -10,3 +10,10 @@ prefix = dict(img='inputC', gt='target')
 train_dataloader = dict(dataset=dict(data_root='data/DPDD/train', data_prefix=prefix))
 test_dataloader = val_dataloader = dict(dataset=dict(data_root='data/DPDD/test',
                                                      data_prefix=prefix))
+
+# Scored as the released Defocus_Deblurring test script does: the float output against the
+# 16-bit target, unrounded, no border crop, all channels (protocol='float': PSNR 10 log10(1/MSE),
+# skimage SSIM with data_range=1, MAE). The script also reports LPIPS: add dict(type='LPIPS')
+# once its weight files are in checkpoints/metrics/ (docs/metrics.md).
+val_evaluator = test_evaluator = [
+    dict(type=name, protocol='float') for name in ('PSNR', 'SSIM', 'MAE')]

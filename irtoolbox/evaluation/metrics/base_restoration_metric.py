@@ -7,7 +7,12 @@ metainfo keys at top level (``channel_order``, ``degradation_level`` ...).
 A sample without ``channel_order`` is taken as 'rgb' (the pipeline default).
 
 As MATLAB/BasicSR, both images are first rounded to uint8: clip to [0, 1],
-multiply by 255, round half to even (``np.round``, as ``torch.round``). Only
+multiply by 255, round half to even (``np.round``, as ``torch.round``)
+(``protocol='uint8'``, the default). ``protocol='float'`` scores the images
+unrounded instead: clipped to [0, 1], float64 (uint8 images divided by 255),
+as Restormer's released DPDD test scripts do (Zamir et al., CVPR 2022;
+``Defocus_Deblurring/test_*_defocus_deblur.py``); only the metrics that list
+it in ``protocols`` (PSNR, SSIM, MAE) accept it. Only
 a small record per image is kept (the value and its group keys, plain python
 types), so mmengine's ``collect_results`` gathers them across ranks cheaply.
 
@@ -32,6 +37,8 @@ from irtoolbox.utils.image_conventions import (
 )
 
 GroupBy = Union[None, str, Sequence[Union[str, Sequence[str]]]]
+# 'uint8': MATLAB/BasicSR, images rounded to 8 bits; 'float': unrounded [0, 1] floats.
+PROTOCOLS = ('uint8', 'float')
 GroupValue = Union[None, bool, int, float, str]
 
 
@@ -81,6 +88,24 @@ def _plain_group_value(key: str, value: Any) -> GroupValue:
                     f'got {type(value).__name__}')
 
 
+def image_to_float_hwc(img: Any, name: str, sample: dict) -> np.ndarray:
+    """A ``C x H x W`` (or ``H x W``) image as an unrounded float64 ``H x W x C`` array in [0, 1].
+
+    The checks of :func:`image_to_uint8_hwc`, without its rounding: float input
+    is clipped to [0, 1] (as the released Restormer scripts clamp their output),
+    uint8 input is divided by 255.
+    """
+    if isinstance(img, torch.Tensor):
+        img = img.detach().cpu().numpy()
+    if isinstance(img, np.ndarray) and img.dtype == np.uint8:
+        # an 8-bit image has no finer values: its float form is exact
+        return image_to_uint8_hwc(img, name, sample).astype(np.float64) / 255.0
+    # the uint8 conversion checks type, shape and finiteness; its result is not used
+    image_to_uint8_hwc(img, name, sample)
+    img = img[None] if img.ndim == 2 else img
+    return np.ascontiguousarray(np.clip(img.astype(np.float64), 0.0, 1.0).transpose(1, 2, 0))
+
+
 def _sorted_groups(groups: Dict[tuple, list]) -> List[tuple]:
     try:
         return sorted(groups)
@@ -103,17 +128,33 @@ class BaseRestorationMetric(BaseMetric):
         pred_key: the sample field scored against ``gt_img``; 'input_img'
             scores the degraded input (with ``Restorer(test_cfg=dict(
             keep_input=True))``), the baseline a model must beat.
+        protocol: 'uint8' (default): both images rounded to 8 bits first, the
+            MATLAB/BasicSR convention of most papers. 'float': unrounded
+            float64 images in [0, 1], as Restormer's released DPDD scripts
+            score (see each metric for its formula there); only where the
+            metric lists it in ``protocols``, and without ``test_y_channel``
+            (those scripts score all channels).
     """
 
     metric_name: str = ''
+    # the protocols compute_image implements; a metric that only knows uint8 images refuses 'float'
+    protocols: Tuple[str, ...] = ('uint8',)
     default_prefix: Optional[str] = ''  # '' : no prefix and no mmengine warning
 
     def __init__(self, crop_border: int = 0, test_y_channel: bool = False,
                  group_by: GroupBy = None, prefix: Optional[str] = None,
                  collect_device: str = 'cpu', collect_dir: Optional[str] = None,
-                 pred_key: str = 'pred_img') -> None:
+                 pred_key: str = 'pred_img', protocol: str = 'uint8') -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         self.pred_key = pred_key
+        if protocol not in self.protocols:
+            known = ', '.join(repr(p) for p in self.protocols)
+            raise ValueError(f'{type(self).__name__} takes protocol {known}, got {protocol!r}'
+                             f' (the choices are {PROTOCOLS})')
+        if protocol == 'float' and test_y_channel:
+            raise ValueError("protocol='float' scores all channels (as the released Restormer "
+                             'DPDD scripts); it does not take test_y_channel=True')
+        self.protocol = protocol
         if not isinstance(crop_border, int) or crop_border < 0:
             raise ValueError(f'crop_border must be an int >= 0, got {crop_border!r}')
         self.crop_border = crop_border
@@ -122,7 +163,11 @@ class BaseRestorationMetric(BaseMetric):
 
     @abstractmethod
     def compute_image(self, pred: np.ndarray, gt: np.ndarray, channel_order: str) -> float:
-        """The metric of one pair of uint8 ``H x W x C`` images."""
+        """The metric of one pair of ``H x W x C`` images.
+
+        uint8 images (``protocol='uint8'``) or float64 images in [0, 1]
+        (``protocol='float'``).
+        """
 
     def value_for_mean(self, value: float) -> float:
         """The value an image contributes to the means (PSNR caps infinities)."""
@@ -135,7 +180,7 @@ class BaseRestorationMetric(BaseMetric):
 
     def _record(self, sample: dict) -> dict:
         """``{'value': the image's metric, 'groups': {group_by key: plain value}}``."""
-        pred, gt = self._image_pair(sample)
+        pred, gt = self._image_pair(sample, as_float=self.protocol == 'float')
         channel_order = sample.get('channel_order') or 'rgb'
         check_channel_order(channel_order, where=f' in the {describe_sample(sample)}')
         value = float(self.compute_image(pred, gt, channel_order))
@@ -143,15 +188,22 @@ class BaseRestorationMetric(BaseMetric):
         groups = {key: _plain_group_value(key, lookup_key(sample, key)) for key in keys}
         return {'value': value, 'groups': groups}
 
-    def _image_pair(self, sample: dict) -> Tuple[np.ndarray, np.ndarray]:
-        """The scored image and ``gt_img`` as uint8 ``H x W x C`` arrays of one shape."""
+    def _image_pair(self, sample: dict,
+                    as_float: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+        """The scored image and ``gt_img`` as ``H x W x C`` arrays of one shape.
+
+        uint8 arrays, or unrounded float64 ones in [0, 1] with ``as_float``
+        (FID calls this with ``self`` an FID: only ``metric_name`` and ``pred_key``
+        may be read here).
+        """
+        to_hwc = image_to_float_hwc if as_float else image_to_uint8_hwc
         images = []
         for name in (self.pred_key, 'gt_img'):
             if sample.get(name) is None:
                 raise MissingSampleKeyError(
                     f'{self.metric_name} needs {name!r}, missing from the '
                     f'{describe_sample(sample)}; its keys are {sorted(sample)}')
-            images.append(image_to_uint8_hwc(sample[name], name, sample))
+            images.append(to_hwc(sample[name], name, sample))
         pred, gt = images
         if pred.shape != gt.shape:
             raise ValueError(f'{self.pred_key} {pred.shape[:2]} and gt_img {gt.shape[:2]} '
