@@ -1,0 +1,43 @@
+# Super-resolution pairs of the demo photographs (`python tools/data/prepare_demo.py`), the
+# pairs of ffhq1024_sr32_pairs.py at a demo scale: y = MATLAB-bicubic Downsample by 4,
+# x = the clean image average-pooled by 4 (LatentRestorer's D at degradation_scale=4).
+#   data/demo/train/gt/*.png   clean training images (256 x 256): random 128 x 128 crops,
+#                              so the training pairs are 32 x 32
+#   data/demo/val/gt/*.png     clean validation images (4): whole, 64 x 64 pairs
+# The demo photographs are 256 px, too small for the faces' factor 32 (a 32 x 32 pair would
+# need a 1024 px crop), hence 4.
+_base_ = ['./ffhq1024_sr32_pairs.py']
+data_root = 'data/demo'
+scale = 4
+crop_size = 32 * scale
+degradation = [dict(type='Downsample', scale=scale)]
+pool_clean = dict(type='KeyMapper', mapping=dict(img='gt'), auto_remap=True,
+                  transforms=[dict(type='Resize', scale_factor=1 / scale, keep_ratio=False,
+                                   interpolation='area')])
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
+    dict(type='RandomCrop', crop_size=crop_size, keys=('gt', )),
+    dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
+    dict(type='Degrade', degradation=degradation, in_key='gt', out_key='img'),
+    pool_clean,
+    dict(type='PackInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='Degrade', degradation=degradation, in_key='gt', out_key='img'),
+    pool_clean,
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root, data_prefix=dict(gt='train/gt'), pipeline=train_pipeline))
+# batch_size > 1: the unpaired score pairs each degraded image with the clean image of the
+# previous image of its batch (DegradationDensityModel docs)
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    dataset=dict(data_root=data_root, data_prefix=dict(gt='val/gt'), pipeline=val_pipeline))
+test_dataloader = val_dataloader

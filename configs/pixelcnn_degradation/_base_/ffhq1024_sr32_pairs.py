@@ -1,0 +1,51 @@
+# FFHQ faces at 1024 x 1024 as super-resolution pairs for the degradation model p(y | x) of the
+# PULSE configs (latent-stylegan2-*_ffhq1024-sr32.py):
+#   y = the 32 x 32 input those configs restore: MATLAB-bicubic Downsample by 32 (their test
+#       pipeline's operator, so the model is trained on the inputs it will score);
+#   x = D(HR), the face average-pooled by 32: the restoration at y's size that LatentRestorer
+#       hands the NLL (degradation_scale=32). mmcv's Resize with interpolation 'area'
+#       (OpenCV INTER_AREA: the exact box mean at an integer factor) on the gt key, through
+#       mmcv's KeyMapper (Resize only reads 'img').
+# The paper trains no degradation model for super-resolution (Sec. 4.2 compares L2 with
+# L2 + MMD; the NLL is used for JPEG only): these pairs, the split and the schedule are
+# choices (README). y is the float bicubic output, not rounded to 8 bits, as in the test
+# pipeline. Layout (PNG or JPEG files of the clean faces, 1024 x 1024):
+#   data/ffhq_1024/train/*.png   training faces (e.g. FFHQ 00000-59999)
+#   data/ffhq_1024/test/*.png    test faces (the latent configs restore the first 100)
+data_root = 'data/ffhq_1024'
+scale = 32
+degradation = [dict(type='Downsample', scale=scale)]
+pool_clean = dict(type='KeyMapper', mapping=dict(img='gt'), auto_remap=True,
+                  transforms=[dict(type='Resize', scale_factor=1 / scale, keep_ratio=False,
+                                   interpolation='area')])
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb', to_float32=False),
+    dict(type='Flip', keys=('gt', ), flip_ratio=0.5, direction='horizontal'),
+    dict(type='Degrade', degradation=degradation, in_key='gt', out_key='img'),
+    pool_clean,
+    dict(type='PackInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='Degrade', degradation=degradation, in_key='gt', out_key='img'),
+    pool_clean,
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
+    dataset=dict(type='SyntheticPairDataset', data_root=data_root,
+                 data_prefix=dict(gt='train'), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='SyntheticPairDataset', data_root=data_root,
+                 data_prefix=dict(gt='test'), pipeline=val_pipeline, test_mode=True))
+test_dataloader = val_dataloader
+val_evaluator = [dict(type='BitsPerDim')]
+test_evaluator = val_evaluator
