@@ -94,7 +94,7 @@ def test_float_protocol_reads_uint8_as_its_exact_float():
 
 
 def test_float_protocol_is_refused_where_it_is_not_implemented():
-    with pytest.raises(ValueError, match="SignedL1 takes protocol 'uint8'"):
+    with pytest.raises(ValueError, match="SignedL1 scores protocol 'uint8', got 'float'"):
         SignedL1(protocol='float')
     with pytest.raises(ValueError, match='test_y_channel'):
         SSIM(protocol='float', test_y_channel=True)

@@ -148,9 +148,9 @@ class BaseRestorationMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         self.pred_key = pred_key
         if protocol not in self.protocols:
-            known = ', '.join(repr(p) for p in self.protocols)
-            raise ValueError(f'{type(self).__name__} takes protocol {known}, got {protocol!r}'
-                             f' (the choices are {PROTOCOLS})')
+            known = ' or '.join(repr(p) for p in self.protocols)
+            raise ValueError(f'{type(self).__name__} scores protocol {known}, got {protocol!r} '
+                             f"('float' is implemented by PSNR, SSIM and MAE)")
         if protocol == 'float' and test_y_channel:
             raise ValueError("protocol='float' scores all channels (as the released Restormer "
                              'DPDD scripts); it does not take test_y_channel=True')
@@ -180,7 +180,9 @@ class BaseRestorationMetric(BaseMetric):
 
     def _record(self, sample: dict) -> dict:
         """``{'value': the image's metric, 'groups': {group_by key: plain value}}``."""
-        pred, gt = self._image_pair(sample, as_float=self.protocol == 'float')
+        # as_float only where asked: overrides of _image_pair (no-reference metrics) know uint8 only
+        pred, gt = (self._image_pair(sample, as_float=True) if self.protocol == 'float'
+                    else self._image_pair(sample))
         channel_order = sample.get('channel_order') or 'rgb'
         check_channel_order(channel_order, where=f' in the {describe_sample(sample)}')
         value = float(self.compute_image(pred, gt, channel_order))
