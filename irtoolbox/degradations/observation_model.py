@@ -178,12 +178,46 @@ class ObservationModel:
         if self.mask_only:
             # Masks of a mask-only batch are stacked once: the refinement loop
             # then costs a few batched element-wise ops per step.
-            self.masks = torch.cat([o.mask(self.in_hw, inputs.dtype, inputs.device)
-                                    for o in self.observations])
-            self.counts = self.masks.sum(dim=(1, 2, 3)).clamp(min=1) * self.per_pixel
-            # dL/dx = w_i M (x - y) / (count_i N): the per-pixel factor, once per batch.
-            self.grad_weight = self.masks * (
-                self.noise_weight / (self.counts * self.batch_size)).view(-1, 1, 1, 1)
+            self.set_masks(torch.cat([o.mask(self.in_hw, inputs.dtype, inputs.device)
+                                      for o in self.observations]))
+
+    @classmethod
+    def from_masks(cls, inputs: torch.Tensor, masks: torch.Tensor, noise_weight: torch.Tensor,
+                   normalize: str = 'pixels') -> 'ObservationModel':
+        """A mask-only observation given as tensors instead of recorded samples
+        (the extra inputs of an exported DL-Net graph).
+
+        Args:
+            inputs: ``N x C x H x W`` normalised, padded degraded batch (y).
+            masks: ``N x 1 x H x W`` observed masks at the padded size (1 =
+                observed; 0 in the holes and on the padding, which then has no
+                residual, as the cropped residual of recorded samples).
+            noise_weight: ``N`` weights ``1 / sigma^2`` (1 without noise).
+            normalize: as the class. Default: ``'pixels'``.
+        """
+        if normalize not in NORMALIZE:
+            raise ValueError(f'DL-Net likelihood: normalize must be one of {NORMALIZE}, '
+                             f'got {normalize!r}')
+        self = cls.__new__(cls)
+        self.per_pixel = inputs.shape[1] if normalize == 'entries' else 1
+        self.observations = []
+        self.in_hw = tuple(inputs.shape[-2:])
+        self.padded_width = inputs.shape[-1]
+        self.y = inputs
+        self.batch_size = inputs.shape[0]
+        self.noise_weight = noise_weight
+        self.mask_only = True
+        self.set_masks(masks)
+        return self
+
+    def set_masks(self, masks: torch.Tensor) -> None:
+        """The stacked ``N x 1 x h x w`` masks of a mask-only batch, their counts
+        and the per-pixel gradient factor."""
+        self.masks = masks
+        self.counts = masks.sum(dim=(1, 2, 3)).clamp(min=1) * self.per_pixel
+        # dL/dx = w_i M (x - y) / (count_i N): the per-pixel factor, once per batch.
+        self.grad_weight = masks * (
+            self.noise_weight / (self.counts * self.batch_size)).view(-1, 1, 1, 1)
 
     def rows(self, start: int, stop: int) -> 'ObservationModel':
         """The observation of samples ``start .. stop - 1`` alone, for refining a
@@ -245,10 +279,11 @@ class ObservationModel:
                 leaf = x if x.requires_grad else x.detach().requires_grad_(True)
                 grad, = torch.autograd.grad(self.fidelity(leaf), leaf, create_graph=create_graph)
             return grad
+        if (out_h, out_w) == tuple(x.shape[-2:]):
+            # no padding: no crop either (a traced graph keeps no fixed slice ends)
+            return (x - self.y) * self.grad_weight
         grad = (x[..., :out_h, :out_w] - self.y) * self.grad_weight
-        if (out_h, out_w) != tuple(x.shape[-2:]):
-            grad = torch.nn.functional.pad(grad, (0, x.shape[-1] - out_w, 0, x.shape[-2] - out_h))
-        return grad
+        return torch.nn.functional.pad(grad, (0, x.shape[-1] - out_w, 0, x.shape[-2] - out_h))
 
     def observed_mask(self) -> Optional[torch.Tensor]:
         """``N x 1 x H x W`` observed masks of a mask-only batch (None otherwise)."""

@@ -20,6 +20,10 @@ attribute           default  meaning
 ``receptive_field`` None     side of the receptive field in input pixels, or
                              ``None`` when unknown; tiled inference uses it to
                              check that the overlap covers it
+``input_size``      None     the one input side the part accepts (the context
+                             encoder's channel-wise FC is sized for it), or
+                             ``None`` for any size; the ONNX exporter then
+                             keeps H and W fixed
 ``context_reads``   ()       the batch-context entries the part reads during
                              its forward (``'inputs'``, ``'data_samples'``,
                              ``'task_idx'``, ``'stage'``, ...;
@@ -39,6 +43,7 @@ PART_ATTRIBUTES = {
     'size_divisor': 1,
     'out_channels': None,
     'receptive_field': None,
+    'input_size': None,
     'context_reads': (),
 }
 
@@ -51,6 +56,7 @@ class RestorationPart(Protocol):
     size_divisor: int
     out_channels: Optional[int]
     receptive_field: Optional[int]
+    input_size: Optional[int]
     context_reads: Tuple[str, ...]
 
 

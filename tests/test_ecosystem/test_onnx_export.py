@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 from conftest import DEMO_CONFIG, REPO_ROOT
 
+from irtoolbox.models.part_protocol import part_attribute
+
 pytest.importorskip('onnx', reason='the onnx extra is not installed (pip install -e .[onnx])')
 pytest.importorskip('onnxruntime',
                     reason='the onnx extra is not installed (pip install -e .[onnx])')
@@ -89,3 +91,42 @@ def test_a_part_without_onnx_lowering_is_named(tmp_path):
     out = tmp_path / 'x.onnx'
     with pytest.raises(RuntimeError, match=r'cannot export backbone\.body\.0 \(_Eigh\)'):
         tool.export(tool.NetworkOnly(model).eval(), (3, 16, 16), str(out), 17)
+
+
+# DL-Net with the head's refinement unrolled (--observation mask): inputs
+# (input, mask, sigma); the context encoders take 64 x 64 only (input_size), so
+# their second check is a second batch size instead of a second size.
+DLNET_CONFIGS = {
+    'DL-Net U-Net': 'dlnet_unet-d4-c16-k5_1xb16-300it_demo64-inpaint.py',
+    'DL-Net FDR-Net': 'dlnet_fdrnet-c16p2-k5_1xb16-300it_demo64-inpaint.py',
+    'DL-Net context encoder': 'dlnet_contextencoder-k5_1xb16-300it_demo64-interp.py',
+    'DL-Net SFT context encoder': 'dlnet_contextencoder-sft-k5_1xb16-300it_demo64-inpaint.py',
+}
+
+
+@pytest.mark.parametrize('name', list(DLNET_CONFIGS))
+def test_dlnet_round_trip_with_the_refinement_unrolled(name, tmp_path):
+    from irtoolbox.apis.inference import init_model
+    from irtoolbox.utils.setup_env import init_weights_quietly
+    config = osp.join(REPO_ROOT, 'configs', 'dlnet', DLNET_CONFIGS[name])
+    torch.manual_seed(0)
+    model = init_model(config)
+    init_weights_quietly(model)
+    checkpoint = str(tmp_path / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    out = str(tmp_path / 'model.onnx')
+    tool = _tool()
+    if part_attribute(model.backbone, 'input_size') is not None:
+        shapes, batches = [(3, 64, 64), (3, 64, 64)], [1, 3]
+    else:
+        divisor = model.size_divisor
+        shapes, batches = [_padded((3, 64, 96), divisor), _padded((3, 128, 80), divisor)], None
+    tool.convert(config, checkpoint, out, shapes[0], check=False, observation='mask')
+    network = tool.build_network(init_model(config, checkpoint), 'mask')
+    errors = tool.verify(network, out, shapes, batches)
+    assert len(errors) == 2 and all(e['ok'] for e in errors.values()), errors
+    assert all(e['onnx'] < 1e-4 for e in errors.values()), errors
+    import onnx
+    meta = {p.key: p.value for p in onnx.load(out).metadata_props}
+    assert meta['observation'] == 'mask' and meta['num_steps'] == '5', meta
+    assert [i.name for i in onnx.load(out).graph.input] == ['input', 'mask', 'sigma']

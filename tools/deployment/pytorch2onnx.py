@@ -1,7 +1,8 @@
 """Export a trained restorer's network to ONNX, with dynamic batch, height and width.
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT OUT.onnx
-        [--shape C H W] [--opset N] [--no-verify] [--cfg-options k=v ...]
+        [--shape C H W] [--opset N] [--no-verify] [--observation mask]
+        [--cfg-options k=v ...]
 
 What is exported is ``Restorer.forward_tensor``: the backbone -> [neck] ->
 [head] network on a *normalised, padded* batch (``N x C x H x W``, H and W
@@ -16,12 +17,27 @@ input of another size, and compared with PyTorch (``--no-verify`` skips this);
 the file is written to a temporary name and renamed only once it passed, so
 that no unverified file is left behind.
 
+DL-Net models (``LikelihoodHead``, the mask-input ``SFTContextEncoderAE``)
+read each sample's recorded degradation, which a one-input graph has not:
+they are refused unless ``--observation mask`` is given. Then the graph takes
+three inputs, ``input`` (as above), ``mask`` (``N x 1 x H x W``, 1 = observed
+pixel, 0 = hole or padding) and ``sigma`` (``N``, the std of the input's
+Gaussian noise in 0..255 units, 0 = none), and runs the head's K - 1 Adam
+steps on z unrolled (each gradient is the head's own ``h^T(dL/dh)``: no
+autograd); the metadata records these inputs. The SISR observation (blur +
+bicubic down-sampling) is refused: its bicubic matrices depend on the image
+size, so a dynamic-size graph cannot hold them, and its gradient goes
+through autograd. A backbone with a fixed input side (the context encoder's
+64) is traced and checked at that side only (a second batch size instead of
+a second size).
+
 A network with a part that cannot be exported is refused, naming the part
 (its qualified module name and type) that was running when the exporter
 failed. Needs the optional extra: ``pip install -e .[onnx]``.
 """
 import argparse
 import copy
+import inspect
 import io
 import os
 import os.path as osp
@@ -33,11 +49,17 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from irtoolbox.degradations.observation_model import ObservationModel
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.utils.launch import load_config, one_line_errors
 
 DEFAULT_SIDE = 64
 TOLERANCE = 1e-4  # max abs difference between onnxruntime and PyTorch, normalised output
+OBSERVATIONS = ('mask',)
+INPUT_MEANINGS = dict(
+    input='N x C x H x W normalised degraded batch, H and W padded to size_divisor',
+    mask='N x 1 x H x W observed mask: 1 = observed pixel, 0 = hole or padding',
+    sigma='N std of the Gaussian noise of each input in 0..255 units (0: none)')
 
 
 class NetworkOnly(nn.Module):
@@ -49,9 +71,59 @@ class NetworkOnly(nn.Module):
         self.backbone, self.neck, self.head = restorer.backbone, restorer.neck, restorer.head
         object.__setattr__(self, '_restorer', restorer)  # not a child: keeps losses out
 
+    input_names = ('input',)
+
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """inputs: ``N x C x H x W`` normalised, padded batch. Returns the normalised output."""
         return self._restorer.forward_tensor(inputs)
+
+    def example(self, shape: Tuple[int, int, int], batch: int,
+                generator: torch.Generator) -> Dict[str, torch.Tensor]:
+        """Seeded graph inputs: an image in [-1, 1]."""
+        return dict(input=torch.rand(batch, *shape, generator=generator) * 2 - 1)
+
+
+class MaskObservedNetwork(NetworkOnly):
+    """A DL-Net restorer on ``(input, mask, sigma)``: its mask-only observation as
+    graph inputs (:meth:`ObservationModel.from_masks`), the head's refinement
+    unrolled (:meth:`LikelihoodHead.forward_observed`), a backbone that reads the
+    mask (``SFTContextEncoderAE``) given it as ``observed_mask``."""
+
+    input_names = ('input', 'mask', 'sigma')
+
+    def __init__(self, restorer: nn.Module) -> None:
+        super().__init__(restorer)
+        self.backbone_reads_mask = reads_samples(restorer.backbone)
+
+    def forward(self, inputs: torch.Tensor, mask: torch.Tensor,
+                sigma: torch.Tensor) -> torch.Tensor:
+        """inputs: ``N x C x H x W`` normalised, padded batch; mask: ``N x 1 x H x W``
+        (1 = observed, 0 = hole or padding); sigma: ``N`` noise std, 0..255 units
+        (0: none). Returns the normalised restoration."""
+        noise = sigma / 255.0
+        # Eq. 2's 1 / sigma^2 (sigma in image units), 1 without noise
+        weight = torch.where(noise > 0, 1.0 / (noise * noise), torch.ones_like(noise))
+        observation = ObservationModel.from_masks(inputs, mask, weight, self.head.normalize)
+        with self._restorer.batch_context(inputs, None).active():
+            features = self.backbone(inputs, observed_mask=mask) if self.backbone_reads_mask \
+                else self.backbone(inputs)
+            if self.neck is not None:
+                features = self.neck(features)
+            return self.head.forward_observed(features, inputs, observation)
+
+    def example(self, shape: Tuple[int, int, int], batch: int,
+                generator: torch.Generator) -> Dict[str, torch.Tensor]:
+        """Seeded graph inputs: an image, a Bernoulli mask (30 % holes) and sigma
+        25, 0, 25, ... (noisy and clean samples in one batch)."""
+        inputs = super().example(shape, batch, generator)
+        inputs['mask'] = (torch.rand(batch, 1, *shape[1:], generator=generator) >= 0.3).float()
+        inputs['sigma'] = torch.tensor([25.0 * (1 - i % 2) for i in range(batch)])
+        return inputs
+
+
+def reads_samples(module: nn.Module) -> bool:
+    """True for a part that reads the batch's data samples."""
+    return 'data_samples' in part_attribute(module, 'context_reads')
 
 
 def import_onnx_extra():
@@ -65,16 +137,51 @@ def import_onnx_extra():
     return onnx, onnxruntime
 
 
-def refuse_unexportable_parts(model: nn.Module) -> None:
-    """Refuse parts that read the batch's samples: a graph has one image input."""
-    for name, module in model.named_modules():
-        if 'data_samples' in part_attribute(module, 'context_reads'):
-            raise TypeError(f'cannot export {name} ({type(module).__name__}): it reads each '
-                            "sample's recorded degradation, which an ONNX graph with one image "
-                            'input does not have')
+def _sisr_problem(restorer: nn.Module) -> Optional[str]:
+    """Why a restorer's observation cannot be a graph input: super-resolution
+    (output larger than input, or h's bicubic skip of the input), else None."""
+    layer = getattr(restorer.head, 'output_layer', None)
+    if restorer.scale != 1 or getattr(layer, 'global_skip', None) == 'bicubic':
+        return ('its observation is SISR (blur + bicubic down-sampling), which no '
+                '--observation exports: the bicubic matrices depend on the image size (a '
+                'dynamic-size graph cannot hold them) and its gradient needs autograd')
+    return None
 
 
-def _captured_inputs(model: nn.Module, example: torch.Tensor) -> Dict[str, tuple]:
+def refuse_unexportable_parts(model: nn.Module, observation: Optional[str] = None) -> None:
+    """Refuse parts that read the batch's samples, unless ``observation`` gives
+    their graph form (``'mask'``: :class:`MaskObservedNetwork`); then refuse
+    what that form cannot hold."""
+    if observation is not None and observation not in OBSERVATIONS:
+        raise ValueError(f'--observation {observation!r}: one of {", ".join(OBSERVATIONS)}')
+    readers = [(name, module) for name, module in model.named_modules()
+               if name and reads_samples(module)]
+    for name, module in readers:
+        what = f'{name} ({type(module).__name__})'
+        sisr = _sisr_problem(model) if name == 'head' else None
+        if observation is None:
+            advice = sisr or ('export it with --observation mask (the observed mask and the '
+                              "noise sigma become graph inputs)")
+            raise TypeError(f'cannot export {what}: it reads each sample\'s recorded '
+                            'degradation, which an ONNX graph with one image input does not '
+                            f'have; {advice}')
+        if name == 'head':
+            problem = sisr or (None if hasattr(module, 'forward_observed') else
+                               'it has no forward_observed (mask, sigma as tensors)')
+            problem = problem or module.traced_refinement_problem()
+        elif name == 'backbone':
+            problem = None if 'observed_mask' in inspect.signature(module.forward).parameters \
+                else 'its forward takes no observed_mask'
+        else:
+            problem = 'only the backbone (observed_mask) and head read the mask input'
+        if problem is not None:
+            raise TypeError(f'cannot export {what} with --observation {observation}: {problem}')
+    if observation is not None and not any(name == 'head' for name, _ in readers):
+        raise TypeError(f'--observation {observation}: the model has no head that reads the '
+                        'observation; export it without --observation')
+
+
+def _captured_inputs(model: nn.Module, example: Sequence[torch.Tensor]) -> Dict[str, tuple]:
     """The positional tensor inputs of every submodule on one forward of ``example``."""
     captured: Dict[str, tuple] = {}
     handles = [module.register_forward_pre_hook(
@@ -82,7 +189,7 @@ def _captured_inputs(model: nn.Module, example: torch.Tensor) -> Dict[str, tuple
         for name, module in model.named_modules() if name]
     try:
         with torch.no_grad():
-            model(example)
+            model(*example)
     finally:
         for handle in handles:
             handle.remove()
@@ -90,7 +197,7 @@ def _captured_inputs(model: nn.Module, example: torch.Tensor) -> Dict[str, tuple
             if args and all(torch.is_tensor(a) for a in args)}
 
 
-def failing_part(model: nn.Module, example: torch.Tensor, opset: int) -> str:
+def failing_part(model: nn.Module, example: Sequence[torch.Tensor], opset: int) -> str:
     """``'name (Type)'`` of the deepest submodule that fails to export on its own.
 
     The TorchScript exporter traces the whole forward before it converts, so the
@@ -113,29 +220,44 @@ def failing_part(model: nn.Module, example: torch.Tensor, opset: int) -> str:
     return f'{deepest} ({type(modules[deepest]).__name__})'
 
 
+def _threshold_backward(g, grad, self, threshold):
+    # aten::threshold_backward (the ReLU gradient the head writes out) has no ONNX
+    # lowering: the same select, grad where self > threshold, else 0
+    keep = g.op('Greater', self, g.op('CastLike', threshold, self))
+    zero = g.op('CastLike', g.op('Constant', value_t=torch.tensor(0.0)), grad)
+    return g.op('Where', keep, grad, zero)
+
+
 def export(network: NetworkOnly, shape: Tuple[int, int, int], path: str, opset: int) -> None:
-    """Trace ``network`` on a ``1 x C x H x W`` input; batch, H and W dynamic."""
-    example = torch.zeros(1, *shape)
+    """Trace ``network`` on batch-1 inputs of ``shape``; batch, H and W dynamic."""
+    torch.onnx.register_custom_op_symbolic('aten::threshold_backward', _threshold_backward, 9)
+    inputs = network.example(shape, 1, torch.Generator().manual_seed(0))
+    # a backbone with one input side (part_attribute 'input_size') keeps H, W fixed
+    fixed = part_attribute(network.backbone, 'input_size') is not None
+    spatial = {0: 'batch'} if fixed else {0: 'batch', 2: 'height', 3: 'width'}
+    axes = dict(input=spatial, mask=spatial, sigma={0: 'batch'},
+                output={0: 'batch'} if fixed else {0: 'batch', 2: 'out_height', 3: 'out_width'})
     try:
         with torch.no_grad(), warnings.catch_warnings():
             # the TorchScript exporter: dynamic_axes without torch.export's shape guards
             warnings.simplefilter('ignore', DeprecationWarning)
-            torch.onnx.export(network, (example,), path, input_names=['input'],
-                              output_names=['output'], opset_version=opset, dynamo=False,
-                              dynamic_axes={'input': {0: 'batch', 2: 'height', 3: 'width'},
-                                            'output': {0: 'batch', 2: 'out_height',
-                                                       3: 'out_width'}})
+            torch.onnx.export(network, tuple(inputs.values()), path,
+                              input_names=list(network.input_names), output_names=['output'],
+                              opset_version=opset, dynamo=False,
+                              dynamic_axes={k: v for k, v in axes.items()
+                                            if k in network.input_names or k == 'output'})
     except Exception as err:  # any exporter failure: name the part, keep the cause
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise RuntimeError(f'cannot export {failing_part(network, example, opset)}: '
-                           f'{first_line}') from err
+        part = failing_part(network, tuple(inputs.values()), opset)
+        raise RuntimeError(f'cannot export {part}: {first_line}') from err
 
 
-def verify(network: NetworkOnly, path: str,
-           shapes: Sequence[Tuple[int, int, int]]) -> Dict[Tuple[int, int, int], Dict]:
-    """onnxruntime vs PyTorch per input shape (seeded random input in [-1, 1]).
+def verify(network: NetworkOnly, path: str, shapes: Sequence[Tuple[int, int, int]],
+           batches: Optional[Sequence[int]] = None) -> Dict[Tuple[int, int, int], Dict]:
+    """onnxruntime vs PyTorch per input shape (seeded random inputs,
+    :meth:`NetworkOnly.example`; ``batches``: the batch size of each, default 1).
 
-    Returns ``{shape: dict(onnx=max |ort - torch|, float32=max |torch - torch
+    Returns ``{(N, C, H, W): dict(onnx=max |ort - torch|, float32=max |torch - torch
     in float64|, ok=...)}``. ``ok``: the ONNX output is within ``TOLERANCE`` of
     PyTorch's, or (for a network whose float32 rounding alone exceeds that) within
     twice PyTorch's own float32 error of the float64 result: as exact as PyTorch.
@@ -145,30 +267,40 @@ def verify(network: NetworkOnly, path: str,
     reference = copy.deepcopy(network).double()
     generator = torch.Generator().manual_seed(0)
     results = {}
-    for shape in shapes:
-        x = torch.rand(1, *shape, generator=generator) * 2 - 1
+    for shape, batch in zip(shapes, batches or [1] * len(shapes)):
+        inputs = network.example(shape, batch, generator)
         with torch.no_grad():
-            expected = network(x).numpy()
-            exact = reference(x.double()).numpy()
-        got = session.run(None, {'input': x.numpy()})[0]
+            expected = network(*inputs.values()).numpy()
+            exact = reference(*[t.double() for t in inputs.values()]).numpy()
+        got = session.run(None, {k: t.numpy() for k, t in inputs.items()})[0]
         if got.shape != expected.shape:
             raise RuntimeError(f'ONNX output shape {got.shape} != PyTorch {expected.shape} '
-                               f'for input {tuple(x.shape)}')
+                               f"for input {tuple(inputs['input'].shape)}")
         onnx_error = float(np.abs(got - expected).max())
         float32_error = float(np.abs(expected - exact).max())
         ok = onnx_error <= TOLERANCE or \
             float(np.abs(got - exact).max()) <= 2 * float32_error
-        results[shape] = dict(onnx=onnx_error, float32=float32_error, ok=ok)
+        results[tuple(inputs['input'].shape)] = dict(onnx=onnx_error, float32=float32_error, ok=ok)
     return results
 
 
-def add_metadata(path: str, restorer: nn.Module) -> None:
-    """Record what the caller must do around the graph (pad, normalise, scale)."""
+def add_metadata(path: str, restorer: nn.Module,
+                 network: Optional[NetworkOnly] = None) -> None:
+    """Record what the caller must do around the graph (pad, normalise, scale,
+    the meaning of each input, a fixed input side)."""
     onnx, _ = import_onnx_extra()
     model = onnx.load(path)
     preprocessor = restorer.data_preprocessor
     facts = dict(size_divisor=restorer.size_divisor, scale=restorer.scale,
                  mean=getattr(preprocessor, 'mean', None), std=getattr(preprocessor, 'std', None))
+    names = network.input_names if network is not None else ('input',)
+    facts.update({f'input:{name}': INPUT_MEANINGS[name] for name in names})
+    if isinstance(network, MaskObservedNetwork):
+        head = restorer.head
+        facts.update(observation='mask', num_steps=head.num_steps, step_size=head.step_size,
+                     paste_observed=head.paste_observed)
+    if fixed_side(restorer) is not None:
+        facts['fixed_side'] = fixed_side(restorer)
     for key, value in facts.items():
         entry = model.metadata_props.add()
         entry.key = key
@@ -182,32 +314,52 @@ def second_shape(shape: Tuple[int, int, int], divisor: int) -> Tuple[int, int, i
     return channels, width + divisor, height + 2 * divisor
 
 
+def fixed_side(restorer: nn.Module) -> Optional[int]:
+    """The one input side a backbone takes (the context encoder's channel-wise FC), or None."""
+    return part_attribute(restorer.backbone, 'input_size')
+
+
+def build_network(restorer: nn.Module, observation: Optional[str] = None) -> NetworkOnly:
+    """The module to trace: :class:`NetworkOnly`, or :class:`MaskObservedNetwork`
+    for ``observation='mask'``, after :func:`refuse_unexportable_parts`."""
+    refuse_unexportable_parts(restorer, observation)
+    wrapper = MaskObservedNetwork if observation == 'mask' else NetworkOnly
+    return wrapper(restorer).eval()
+
+
 def convert(config: str, checkpoint: str, out: str, shape: Optional[Sequence[int]] = None,
-            opset: int = 17, check: bool = True, cfg_options: Optional[dict] = None) -> Dict:
+            opset: int = 17, check: bool = True, cfg_options: Optional[dict] = None,
+            observation: Optional[str] = None) -> Dict:
     """Export and (with ``check``) verify; returns :func:`verify`'s results."""
     import_onnx_extra()  # before anything is built
     from irtoolbox.apis.inference import init_model
     cfg = load_config(config, cfg_options, work_dir=None)
     restorer = init_model(cfg, checkpoint)
-    refuse_unexportable_parts(restorer)
-    network = NetworkOnly(restorer).eval()
-    divisor = restorer.size_divisor
+    network = build_network(restorer, observation)
+    divisor, side = restorer.size_divisor, fixed_side(restorer)
     if shape is None:
         first = next((m for m in restorer.backbone.modules() if isinstance(m, nn.Conv2d)), None)
-        shape = (first.in_channels if first is not None else 3, DEFAULT_SIDE, DEFAULT_SIDE)
+        shape = (first.in_channels if first is not None else 3, side or DEFAULT_SIDE,
+                 side or DEFAULT_SIDE)
     shape = tuple(int(v) for v in shape)
     if shape[1] % divisor or shape[2] % divisor:
         raise ValueError(f'--shape {shape}: H and W must be multiples of the model\'s '
                          f'size_divisor {divisor}')
+    if side is not None and shape[1:] != (side, side):
+        raise ValueError(f'--shape {shape}: the backbone {type(restorer.backbone).__name__} '
+                         f'takes {side} x {side} inputs only (image_size)')
+    # a fixed side: the second check is another batch size instead of another size
+    checks = ([shape, shape], [1, 2]) if side is not None else \
+        ([shape, second_shape(shape, divisor)], None)
     tmp = f'{out}.tmp-{os.getpid()}'
     try:
         export(network, shape, tmp, opset)
-        errors = verify(network, tmp, [shape, second_shape(shape, divisor)]) if check else {}
+        errors = verify(network, tmp, *checks) if check else {}
         bad = {s: e for s, e in errors.items() if not e['ok']}
         if bad:
             raise RuntimeError(f'onnxruntime differs from PyTorch by more than {TOLERANCE} '
                                f'and than PyTorch\'s own float32 error: {bad}; nothing written')
-        add_metadata(tmp, restorer)
+        add_metadata(tmp, restorer, network)
         os.replace(tmp, out)
     finally:
         if osp.exists(tmp):
@@ -226,13 +378,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--opset', type=int, default=17)
     parser.add_argument('--no-verify', action='store_true',
                         help='skip the onnxruntime comparison')
+    parser.add_argument('--observation', choices=OBSERVATIONS,
+                        help="DL-Net: the observation as graph inputs ('mask': inputs mask "
+                             'N x 1 x H x W and sigma N; the head\'s refinement unrolled)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     with one_line_errors('pytorch2onnx.py'):
         errors = convert(args.config, args.checkpoint, args.out, args.shape, args.opset,
-                         not args.no_verify, args.cfg_options)
+                         not args.no_verify, args.cfg_options, args.observation)
         for shape, error in errors.items():
-            print(f'input 1 x {shape[0]} x {shape[1]} x {shape[2]}: onnxruntime vs PyTorch '
+            print(f"input {' x '.join(map(str, shape))}: onnxruntime vs PyTorch "
                   f"max abs difference {error['onnx']:.2e} (PyTorch float32 vs float64: "
                   f"{error['float32']:.2e})")
         print(f'wrote {args.out}')

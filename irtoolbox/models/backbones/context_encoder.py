@@ -92,6 +92,7 @@ class ContextEncoderAE(BaseModule):
         if image_size % 2 ** depth:
             raise ValueError(f'ContextEncoderAE: image_size {image_size} must be a multiple of '
                              f'{2 ** depth}')
+        self.input_size = image_size  # part protocol: the one side it accepts
         widths = (in_channels, *channels)
         self.encoder = nn.Sequential(*[
             nn.Sequential(nn.Conv2d(widths[i], widths[i + 1], 4, 2, 1, bias=False),

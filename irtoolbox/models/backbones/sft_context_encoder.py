@@ -72,7 +72,13 @@ class SFTLayer(nn.Module):
         (H, W multiples of h, w). Returns ``N x C x h x w``."""
         # Average pooling: the condition of a feature pixel summarises the
         # mask over the input pixels it was computed from.
-        cond = F.adaptive_avg_pool2d(cond, x.shape[-2:])
+        if torch.jit.is_tracing():
+            # ONNX has adaptive pooling for constant output sizes only: the same
+            # windows as a fixed kernel (the sides are multiples)
+            kernel = [int(cond.shape[d]) // int(x.shape[d]) for d in (-2, -1)]
+            cond = F.avg_pool2d(cond, kernel)
+        else:
+            cond = F.adaptive_avg_pool2d(cond, x.shape[-2:])
         return x * (self.scale(cond) + self.scale_offset) + self.shift(cond)
 
 
@@ -168,11 +174,13 @@ class SFTContextEncoderAE(ContextEncoderAE):
             self._warned = True
         return x.new_ones((x.shape[0], 1, *x.shape[-2:]))
 
-    def forward(self, x: torch.Tensor,
-                data_samples: Optional[Sequence[Any]] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, data_samples: Optional[Sequence[Any]] = None,
+                observed_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """x: ``N x C x 64 x 64`` normalised degraded images; data_samples: the
         batch's samples with recorded mask ``degradation_params`` (and
-        ``input_shape``) in their metainfo.
+        ``input_shape``) in their metainfo; observed_mask: the ``N x 1 x 64 x 64``
+        mask itself (1 = observed, 0 in holes and padding) instead of the samples
+        (an exported graph's input).
 
         Returns: the ``N x 3 x 64 x 64`` restoration (``with_output_layer``) or
         z, ``N x channels[0] x 32 x 32`` before its activation.
@@ -180,7 +188,9 @@ class SFTContextEncoderAE(ContextEncoderAE):
         context = optional_batch_context()
         if data_samples is None and context is not None:
             data_samples = context.data_samples
-        cond = self.condition(self.observed_mask(x, data_samples))
+        if observed_mask is None:
+            observed_mask = self.observed_mask(x, data_samples)
+        cond = self.condition(observed_mask)
         feat = x
         for (conv, norm, act), sft in zip(self.encoder, self.sft_layers):
             feat = act(sft(norm(conv(feat)), cond))

@@ -48,6 +48,13 @@ from irtoolbox.models.layers.phase_deconv import PhaseDeconv, channels_last_copy
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 
+#: output activations whose derivative is a function of their output (the traced
+#: refinement of an exported graph, :meth:`LikelihoodHead.traced_gradient`)
+OUTPUT_ACTIVATION_SLOPES = {
+    torch.nn.Tanh: lambda out: 1 - out * out,
+    torch.nn.Sigmoid: lambda out: out * (1 - out),
+}
+
 
 class _FlooredRsqrt(torch.autograd.Function):
     """``rsqrt(max(v, floor))`` whose backward masks the gradient with one
@@ -280,6 +287,58 @@ class LikelihoodHead(BaseModule):
             out = self.paste(out, observation)
         return out
 
+    def forward_observed(self, features: torch.Tensor, inputs: torch.Tensor,
+                         observation: ObservationModel) -> torch.Tensor:
+        """:meth:`forward` with the observation given instead of built from data
+        samples (an exported graph's extra inputs, :meth:`ObservationModel.from_masks`).
+
+        The same Eq. 4-5 as plain out-of-place tensor ops on the whole NCHW batch
+        (no chunks, no in-place update, no phase grid, no autograd), so that the
+        K - 1 steps trace into a graph; they differ from :meth:`forward`'s by
+        float rounding only. features, inputs: as :meth:`forward`; observation:
+        a mask-only one. Returns: ``N x C x H x W`` restoration h(z_{K-1}).
+        """
+        problem = self.traced_refinement_problem()
+        if problem is not None:
+            raise ValueError(f'LikelihoodHead.forward_observed: {problem}')
+        if not observation.mask_only:
+            raise ValueError('LikelihoodHead.forward_observed: needs a mask-only observation')
+        z = features.contiguous()  # NCHW: h's plain (transposed) conv, not the phase grid
+        m = v = None
+        for k in range(1, self.num_steps):
+            z, m, v = self.adam_step(z, self.traced_gradient(z, inputs, observation), m, v, k)
+        out = self.h(z, inputs)
+        return self.paste(out, observation) if self.paste_observed else out
+
+    def traced_gradient(self, z: torch.Tensor, inputs: torch.Tensor,
+                        observation: ObservationModel) -> torch.Tensor:
+        """dL/dz = ``act'(z) * conv^T(out_act'(h(z)) * dL/dh(z))`` in closed form
+        (the output activation's derivative from its output: tanh' = 1 - h^2,
+        sigmoid' = h (1 - h)), as tensor ops a graph holds."""
+        layer = self.output_layer
+        out = self.h(z, inputs)
+        grad = observation.fidelity_gradient(out)
+        if layer.out_act is not None:
+            grad = grad * OUTPUT_ACTIVATION_SLOPES[type(layer.out_act)](out)
+        grad = layer._conv_adjoint(grad, tuple(z.shape[-2:]))
+        return layer.activation_gradient(z, grad)
+
+    def traced_refinement_problem(self) -> Optional[str]:
+        """Why the refinement cannot run as plain tensor ops, or None when it can:
+        h's activation must be piecewise linear and its output activation one
+        whose derivative follows from its output (:data:`OUTPUT_ACTIVATION_SLOPES`)."""
+        layer = self.output_layer
+        if self.num_steps == 1:
+            return None
+        if layer._activation_slope() is None:
+            return (f"h's activation {type(layer.act).__name__} is not ReLU / LeakyReLU / "
+                    'identity: its gradient needs autograd, which a graph does not have')
+        if layer.out_act is not None and type(layer.out_act) not in OUTPUT_ACTIVATION_SLOPES:
+            return (f"h's output activation {type(layer.out_act).__name__} is not one of "
+                    f'{", ".join(t.__name__ for t in OUTPUT_ACTIVATION_SLOPES)}: its gradient '
+                    'needs autograd, which a graph does not have')
+        return None
+
     @staticmethod
     def paste(out: torch.Tensor, observation: ObservationModel) -> torch.Tensor:
         """``M y + (1 - M) x`` on the unpadded region (mask degradations only)."""
@@ -288,6 +347,8 @@ class LikelihoodHead(BaseModule):
             raise ValueError('LikelihoodHead(paste_observed=True) needs mask degradations '
                              '(BoxMask / BernoulliMask) in every sample')
         h, w = observation.in_hw
+        if (h, w) == tuple(out.shape[-2:]):  # no padding: no slice (traceable)
+            return mask * observation.y + (1 - mask) * out
         out = out.clone()
         out[..., :h, :w] = mask * observation.y + (1 - mask) * out[..., :h, :w]
         return out
