@@ -5,10 +5,10 @@
 #                              so the training pairs are 32 x 32
 #   data/demo/val/gt/*.png     clean validation images (4): whole, 64 x 64 pairs
 # The demo photographs are 256 px, too small for the faces' factor 32 (a 32 x 32 pair would
-# need a 1024 px crop), hence 4.
-_base_ = ['./ffhq1024_sr32_pairs.py']
-data_root = 'data/demo'
+# need a 1024 px crop), hence 4. The JPEG demo base (folders, batches) with SR pipelines.
+_base_ = ['./demo_jpeg_pairs.py']
 scale = 4
+quality_range = None  # the JPEG base's variable: no JPEG here
 crop_size = 32 * scale
 degradation = [dict(type='Downsample', scale=scale)]
 pool_clean = dict(type='KeyMapper', mapping=dict(img='gt'), auto_remap=True,
@@ -29,15 +29,6 @@ val_pipeline = [
     pool_clean,
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, data_prefix=dict(gt='train/gt'), pipeline=train_pipeline))
-# batch_size > 1: the unpaired score pairs each degraded image with the clean image of the
-# previous image of its batch (DegradationDensityModel docs)
-val_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    dataset=dict(data_root=data_root, data_prefix=dict(gt='val/gt'), pipeline=val_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

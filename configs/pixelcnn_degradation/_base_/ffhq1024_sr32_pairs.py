@@ -12,8 +12,11 @@
 # pipeline. Layout (PNG or JPEG files of the clean faces, 1024 x 1024):
 #   data/ffhq_1024/train/*.png   training faces (e.g. FFHQ 00000-59999)
 #   data/ffhq_1024/test/*.png    test faces (the latent configs restore the first 100)
+# The CelebA-HQ JPEG base (samplers, BitsPerDim) with these pipelines, folders and batches.
+_base_ = ['./celebahq256_jpeg_pairs.py']
 data_root = 'data/ffhq_1024'
 scale = 32
+quality_range = None  # the JPEG base's variable: no JPEG here
 degradation = [dict(type='Downsample', scale=scale)]
 pool_clean = dict(type='KeyMapper', mapping=dict(img='gt'), auto_remap=True,
                   transforms=[dict(type='Resize', scale_factor=1 / scale, keep_ratio=False,
@@ -32,20 +35,12 @@ val_pipeline = [
     pool_clean,
     dict(type='PackInputs'),
 ]
+# batches of 32: a 32 x 32 pair has 1/64 of the sub-pixels of a 256 x 256 JPEG pair
 train_dataloader = dict(
     batch_size=32,
     num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
-    dataset=dict(type='SyntheticPairDataset', data_root=data_root,
-                 data_prefix=dict(gt='train'), pipeline=train_pipeline))
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
-    num_workers=4,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='SyntheticPairDataset', data_root=data_root,
-                 data_prefix=dict(gt='test'), pipeline=val_pipeline, test_mode=True))
+    dataset=dict(data_root=data_root, pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='BitsPerDim')]
-test_evaluator = val_evaluator
