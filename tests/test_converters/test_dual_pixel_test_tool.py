@@ -3,8 +3,9 @@ PNGs with the dual-pixel Restormer config, its network shrunk to the tiny oracle
 size by --cfg-options and its weights converted from the oracle's official-format
 checkpoint. The reported PSNR must equal the one computed here by hand: the two
 views read with cv2.IMREAD_UNCHANGED / 65535 and stacked, reflect-padded to a
-multiple of 8, the backbone run, cropped back and clipped, then PSNR on
-uint8-rounded images (10 log10(255^2 / MSE)), averaged over the images."""
+multiple of 8, the backbone run, cropped back and clipped, then PSNR on the
+unrounded float images (10 log10(1 / MSE), the released DPDD scripts' scoring,
+the config's ``protocol='float'``), averaged over the images."""
 import os.path as osp
 import re
 import sys
@@ -42,9 +43,8 @@ def hand_psnr(config, ckpt, root, names):
         x = F.pad(x, (0, (-w) % 8, 0, (-h) % 8), mode='reflect')
         with torch.no_grad():
             y = model.backbone.eval()(x)[0, :, :h, :w].clamp(0, 1).permute(1, 2, 0).numpy()
-        pred = np.round(y.astype(np.float64) * 255)
-        gt = np.round(np.clip(read16(root / 'target' / name).astype(np.float64), 0, 1) * 255)
-        values.append(10 * np.log10(255.0 ** 2 / np.mean((pred - gt) ** 2)))
+        gt = np.clip(read16(root / 'target' / name).astype(np.float64), 0, 1)
+        values.append(10 * np.log10(1.0 / np.mean((y.astype(np.float64) - gt) ** 2)))
     return float(np.mean(values))
 
 
