@@ -320,7 +320,7 @@ class LikelihoodHead(BaseModule):
         grad = observation.fidelity_gradient(out)
         if layer.out_act is not None:
             grad = grad * OUTPUT_ACTIVATION_SLOPES[type(layer.out_act)](out)
-        grad = layer._conv_adjoint(grad, tuple(z.shape[-2:]))
+        grad = layer.conv_adjoint(grad, tuple(z.shape[-2:]))
         return layer.activation_gradient(z, grad)
 
     def traced_refinement_problem(self) -> Optional[str]:
@@ -330,7 +330,7 @@ class LikelihoodHead(BaseModule):
         layer = self.output_layer
         if self.num_steps == 1:
             return None
-        if layer._activation_slope() is None:
+        if layer.activation_slope() is None:
             return (f"h's activation {type(layer.act).__name__} is not ReLU / LeakyReLU / "
                     'identity: its gradient needs autograd, which a graph does not have')
         if layer.out_act is not None and type(layer.out_act) not in OUTPUT_ACTIVATION_SLOPES:

@@ -186,13 +186,13 @@ class ImageOutputLayer(BaseModule):
             grad = deconv.adjoint_of_phases(deconv.split(grad_out))
         else:
             with self._native_kernel_flags(z):
-                grad = self._conv_adjoint(grad_out, tuple(z.shape[-2:]))
+                grad = self.conv_adjoint(grad_out, tuple(z.shape[-2:]))
         return self.activation_gradient(z, grad)
 
     def _has_closed_form_transpose(self) -> bool:
         # act'(z) * conv^T needs a piecewise-linear act and nothing after the conv
         # but the skip, which does not depend on z.
-        return self.out_act is None and self._activation_slope() is not None
+        return self.out_act is None and self.activation_slope() is not None
 
     def phase_deconv(self, z: torch.Tensor) -> Optional[PhaseDeconv]:
         """h's transposed conv split into output phases for inputs shaped like z,
@@ -206,14 +206,14 @@ class ImageOutputLayer(BaseModule):
 
     def activation_gradient(self, z: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """``act'(z) * grad`` for h's piecewise-linear activation."""
-        slope = self._activation_slope()
+        slope = self.activation_slope()
         if slope == 1.0:
             return grad
         if slope == 0.0:  # ReLU: one fused pass, grad where z > 0
             return torch.ops.aten.threshold_backward(grad, z, 0)
         return torch.where(z > 0, grad, grad * slope)
 
-    def _conv_adjoint(self, grad_out: torch.Tensor, in_hw: Tuple[int, int]) -> torch.Tensor:
+    def conv_adjoint(self, grad_out: torch.Tensor, in_hw: Tuple[int, int]) -> torch.Tensor:
         """The conv's transpose applied to ``grad_out``, at the input size ``in_hw``."""
         conv = self.conv
         if isinstance(conv, nn.ConvTranspose2d):
@@ -225,7 +225,7 @@ class ImageOutputLayer(BaseModule):
         return F.conv_transpose2d(grad_out, conv.weight, stride=conv.stride,
                                   padding=conv.padding, output_padding=extra)
 
-    def _activation_slope(self) -> Optional[float]:
+    def activation_slope(self) -> Optional[float]:
         """The negative-side slope of a piecewise-linear act (1 for identity),
         or None for any other activation."""
         if isinstance(self.act, nn.Identity):
