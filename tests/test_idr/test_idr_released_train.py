@@ -98,10 +98,11 @@ def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tm
         custom_hooks=[dict(type='RNGStateHook'), dict(type='SelfKillHook')],
         randomness=dict(seed=0, deterministic=True), log_level='WARNING')
     full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = RELIABILITY._run(['tools/train.py', config, '--work-dir', full], tmp_path)
+    proc, killed_proc = RELIABILITY._run_both(
+        ['tools/train.py', config, '--work-dir', full],
+        ['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=5)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = RELIABILITY._run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=5)
-    assert proc.returncode == -9, proc.stderr[-3000:]
+    assert killed_proc.returncode == -9, killed_proc.stderr[-3000:]
     # resume from stage 1 (iteration 2): the resumed run crosses the switch itself
     proc = RELIABILITY._run(['tools/train.py', config, '--work-dir', killed, '--resume',
                              osp.join(killed, 'iter_2.pth')], tmp_path)

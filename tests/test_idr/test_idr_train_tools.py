@@ -21,7 +21,7 @@ from mmengine.config import Config
 from irtoolbox.utils.checkpoint import load_checkpoint_file
 
 RELIABILITY = reliability_helpers()  # the kill -9 hook and tool runner, not copied
-_KILLER, _run = RELIABILITY._KILLER, RELIABILITY._run
+_KILLER, _run, _run_both = RELIABILITY._KILLER, RELIABILITY._run, RELIABILITY._run_both
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'idr',
                 'idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py')
@@ -130,10 +130,11 @@ def test_kill9_after_the_stage_switch_then_resume_is_bit_identical(demo_data, tm
         plugin.cfg.mixture_source = later_mixture_source
     cfg.dump(config)
     full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = _run(['tools/train.py', config, '--work-dir', full], tmp_path)
+    proc, killed_proc = _run_both(
+        ['tools/train.py', config, '--work-dir', full],
+        ['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=5)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = _run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=5)
-    assert proc.returncode == -9, proc.stderr[-3000:]
+    assert killed_proc.returncode == -9, killed_proc.stderr[-3000:]
     with open(osp.join(killed, 'last_checkpoint')) as f:
         assert f.read() == osp.join(killed, 'iter_4.pth')  # one stage-2 iteration saved
     # resume from stage 1 (iteration 2): the resumed run crosses the switch itself

@@ -59,14 +59,37 @@ log_level = 'WARNING'
     return str(path)
 
 
-def _run(args, tmp_path, kill_at=None):
+def _env(tmp_path, kill_at=None):
     env = dict(os.environ, OMP_NUM_THREADS='1',
                PYTHONPATH=os.pathsep.join([str(tmp_path), REPO]))
     env.pop('IRT_TEST_KILL_AT', None)
     if kill_at is not None:
         env['IRT_TEST_KILL_AT'] = str(kill_at)
-    return subprocess.run([sys.executable] + args, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=240)
+    return env
+
+
+def _run(args, tmp_path, kill_at=None):
+    return subprocess.run([sys.executable] + args, cwd=REPO, env=_env(tmp_path, kill_at),
+                          capture_output=True, text=True, timeout=240)
+
+
+def _run_both(full_args, killed_args, tmp_path, kill_at):
+    """The uninterrupted and the killed run at once (two one-thread processes on
+    separate work dirs: their results do not depend on each other or on the
+    load, as a bit-identical resume must not). Returns both finished processes."""
+    procs = [subprocess.Popen([sys.executable] + args, cwd=REPO, env=_env(tmp_path, kill),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for args, kill in ((full_args, None), (killed_args, kill_at))]
+    done = []
+    for proc in procs:
+        try:
+            stdout, stderr = proc.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            for other in procs:
+                other.kill()
+            raise
+        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr))
+    return done
 
 
 def kill9_resume_matches(config, tmp_path, max_iters, kill_at, last_checkpoint_iter=None):
@@ -78,10 +101,11 @@ def kill9_resume_matches(config, tmp_path, max_iters, kill_at, last_checkpoint_i
     state dict)."""
     (tmp_path / 'reliability_killer.py').write_text(_KILLER)
     full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = _run(['tools/train.py', config, '--work-dir', full], tmp_path)
+    proc, killed_proc = _run_both(['tools/train.py', config, '--work-dir', full],
+                                  ['tools/train.py', config, '--work-dir', killed], tmp_path,
+                                  kill_at)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = _run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=kill_at)
-    assert proc.returncode == -9, proc.stderr[-3000:]
+    assert killed_proc.returncode == -9, killed_proc.stderr[-3000:]
     assert not osp.exists(osp.join(killed, f'iter_{max_iters}.pth'))
     if last_checkpoint_iter is not None:
         with open(osp.join(killed, 'last_checkpoint')) as f:
@@ -100,11 +124,11 @@ def kill9_resume_matches(config, tmp_path, max_iters, kill_at, last_checkpoint_i
 def test_train_kill9_then_resume_matches_uninterrupted(tmp_path, demo_data):
     config = _config(tmp_path, demo_data)
     full, killed = str(tmp_path / 'full'), str(tmp_path / 'killed')
-    proc = _run(['tools/train.py', config, '--work-dir', full], tmp_path)
+    proc, killed_proc = _run_both(['tools/train.py', config, '--work-dir', full],
+                                  ['tools/train.py', config, '--work-dir', killed], tmp_path,
+                                  KILL_AT)
     assert proc.returncode == 0, proc.stderr[-3000:]
-
-    proc = _run(['tools/train.py', config, '--work-dir', killed], tmp_path, kill_at=KILL_AT)
-    assert proc.returncode == -9, proc.stderr[-3000:]
+    assert killed_proc.returncode == -9, killed_proc.stderr[-3000:]
     with open(osp.join(killed, 'last_checkpoint')) as f:
         assert f.read() == osp.join(killed, 'iter_10.pth')
     assert not osp.exists(osp.join(killed, f'iter_{MAX_ITERS}.pth'))
