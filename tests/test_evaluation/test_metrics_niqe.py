@@ -105,5 +105,8 @@ def test_missing_params_file_names_it_and_its_source(tmp_path):
     np.savez(bad, mu=np.zeros(36))
     with pytest.raises(KeyError, match='mu_pris_param and cov_pris_param'):
         NIQE(params_path=str(bad))
-    with pytest.raises(ValueError, match='at least one 96 x 96 block'):
+    with pytest.raises(ValueError, match='at least two 96 x 96 blocks.*95 x 200'):
         niqe(np.zeros((95, 200), np.uint8), np.zeros(36), np.eye(36))
+    # one block has no covariance: refused with the same message, not a failed SVD
+    with pytest.raises(ValueError, match='at least two 96 x 96 blocks.*128 x 128'):
+        niqe(np.zeros((128, 128), np.uint8), np.zeros(36), np.eye(36))

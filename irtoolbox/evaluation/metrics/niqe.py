@@ -93,9 +93,9 @@ def niqe_features(y: np.ndarray, block_size: int = BLOCK_SIZE) -> np.ndarray:
     """``n_blocks x 36`` features of a 2-D luma image on the 0..255 scale."""
     y = np.asarray(y, dtype=np.float64)
     rows, cols = y.shape[0] // block_size, y.shape[1] // block_size
-    if rows == 0 or cols == 0:
-        raise ValueError(f'NIQE needs at least one {block_size} x {block_size} block, got an '
-                         f'image of {y.shape[0]} x {y.shape[1]}')
+    if rows * cols < 2:  # one block has no covariance (numpy: NaN, then a failed SVD)
+        raise ValueError(f'NIQE needs at least two {block_size} x {block_size} blocks (their '
+                         f'covariance), got an image of {y.shape[0]} x {y.shape[1]}')
     img = y[:rows * block_size, :cols * block_size]
     window = gaussian_window()
     scales = []
