@@ -27,9 +27,9 @@ steps on z unrolled (each gradient is the head's own ``h^T(dL/dh)``: no
 autograd); the metadata records these inputs. The SISR observation (blur +
 bicubic down-sampling) is refused: its bicubic matrices depend on the image
 size, so a dynamic-size graph cannot hold them, and its gradient goes
-through autograd. A backbone with a fixed input side (the context encoder's
-64) is traced and checked at that side only (a second batch size instead of
-a second size).
+through autograd. A backbone with a fixed input side (part attribute
+``input_size``: the context encoder's 64) is traced with a dynamic batch and
+that side only, and checked on a second batch size instead of a second size.
 
 A network with a part that cannot be exported is refused, naming the part
 (its qualified module name and type) that was running when the exporter
