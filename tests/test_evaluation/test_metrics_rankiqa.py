@@ -265,3 +265,12 @@ def test_missing_weights_and_broken_caffemodel_are_named(tmp_path, capsys):
     assert tool.main([str(tmp_path / 'nofc8.caffemodel'), str(tmp_path / 'out.pth')]) == 1
     assert "'fc8.weight' (1, 16) is missing" in capsys.readouterr().err
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_full_size_network_is_vgg16_with_one_output():
+    from irtoolbox.evaluation.metrics.rankiqa import RankIQANet
+    with torch.device('meta'):  # shapes only: no 0.5 GB of weights
+        net = RankIQANet()
+    # torchvision's VGG16 has 138,357,544 parameters; fc8 4096 x 1000 + 1000 becomes 4096 + 1
+    assert sum(p.numel() for p in net.parameters()) == 138_357_544 - 4096 * 1000 - 1000 + 4097
+    assert tuple(net.fc6.weight.shape) == (4096, 512 * 7 * 7)
