@@ -1,6 +1,6 @@
 """tools/test.py (a subprocess, as users run it) with the perceptual and
 no-reference metrics in a config's ``test_evaluator``: LPIPS (full reference),
-NIQE and CNNIQA (no reference), beside PSNR, with local weight files.
+NIQE, CNNIQA and RankIQA (no reference), beside PSNR, with local weight files.
 
 Oracle: each metric computed here, image by image, on the PNGs that the same
 run wrote with ``--out-dir`` and on the ground-truth PNGs read from disk (RGB
@@ -8,8 +8,9 @@ from OpenCV's BGR), then averaged. The run's figures must equal those means:
 the evaluator reaching the metrics with the predictions it saved, in the
 channel order and range each metric expects. The metrics themselves are
 checked against the reference packages in tests/test_evaluation/. Weights are
-seeded (no download): LPIPS's AlexNet and heads, CNNIQA's network, and a unit
-NIQE model (zero mean, identity covariance).
+seeded (no download): LPIPS's AlexNet and heads, CNNIQA's network, a narrow
+RankIQA VGG16 (the metric reads the widths from the file), and a unit NIQE
+model (zero mean, identity covariance).
 """
 import glob
 import json
@@ -30,8 +31,9 @@ from seeded_weights import (  # noqa: E402
     seeded_state_dict,
 )
 
-from irtoolbox.evaluation.metrics import CNNIQA, LPIPS, NIQE  # noqa: E402
+from irtoolbox.evaluation.metrics import CNNIQA, LPIPS, NIQE, RankIQA  # noqa: E402
 from irtoolbox.evaluation.metrics.cnniqa import CNNIQANet  # noqa: E402
+from irtoolbox.evaluation.metrics.rankiqa import RankIQANet  # noqa: E402
 
 
 @pytest.fixture(scope='module')
@@ -46,11 +48,14 @@ def demo192(tmp_path_factory):
 def metric_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp('metric_weights')
     files = dict(alex=folder / 'alexnet.pth', heads=folder / 'alex_heads.pth',
-                 cnniqa=folder / 'cnniqa.pth', niqe=folder / 'niqe_unit.npz')
+                 cnniqa=folder / 'cnniqa.pth', niqe=folder / 'niqe_unit.npz',
+                 rankiqa=folder / 'rankiqa.pth')
     torch.save(seeded_state_dict(ALEX_FEATURE_SHAPES, seed=0), files['alex'])
     torch.save(seeded_lpips_heads(ALEX_WIDTHS, seed=0), files['heads'])
     shapes = {k: tuple(v.shape) for k, v in CNNIQANet().state_dict().items()}
     torch.save({'params': seeded_state_dict(shapes, seed=1)}, files['cnniqa'])
+    shapes = {k: tuple(v.shape) for k, v in RankIQANet((4, 8, 8, 8, 8), 16).state_dict().items()}
+    torch.save(seeded_state_dict(shapes, seed=2), files['rankiqa'])
     np.savez(files['niqe'], mu_pris_param=np.zeros((1, 36)), cov_pris_param=np.eye(36))
     return {k: str(v) for k, v in files.items()}
 
@@ -65,6 +70,7 @@ test_evaluator = [
     dict(type='LPIPS', backbone_path={files['alex']!r}, head_path={files['heads']!r}),
     dict(type='NIQE', params_path={files['niqe']!r}),
     dict(type='CNNIQA', weights_path={files['cnniqa']!r}),
+    dict(type='RankIQA', weights_path={files['rankiqa']!r}, num_crops=3, resize=256),
 ]
 """)
     return str(path)
@@ -102,11 +108,13 @@ def test_tools_test_reports_the_metrics_of_what_it_saved(demo192, tmp_path, metr
     lpips = LPIPS(backbone_path=metric_files['alex'], head_path=metric_files['heads'])
     niqe = NIQE(params_path=metric_files['niqe'])
     cnniqa = CNNIQA(weights_path=metric_files['cnniqa'])
+    rankiqa = RankIQA(weights_path=metric_files['rankiqa'], num_crops=3, resize=256)
     expected = {
         'LPIPS': np.mean([lpips.compute_image(_rgb(p), _rgb(g), 'rgb')
                           for p, g in zip(preds, gts)]),
         'NIQE': np.mean([niqe.compute_image(_rgb(p), None, 'rgb') for p in preds]),
         'CNNIQA': np.mean([cnniqa.compute_image(_rgb(p), None, 'rgb') for p in preds]),
+        'RankIQA': np.mean([rankiqa.compute_image(_rgb(p), None, 'rgb') for p in preds]),
     }
     for name, value in expected.items():
         assert reported[name] == pytest.approx(value, rel=1e-6, abs=1e-9), (name, reported)
