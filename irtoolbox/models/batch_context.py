@@ -186,4 +186,10 @@ def resize_image(img: torch.Tensor, size: Sequence[int], mode: str = 'area') -> 
         return img
     if mode in ('bilinear', 'bicubic'):
         return F.interpolate(img, size=size, mode=mode, align_corners=False)
+    if mode == 'area' and torch.jit.is_tracing():
+        # ONNX has adaptive pooling for constant output sizes only: at an integer
+        # factor, 'area' is the same windows as a fixed average-pooling kernel
+        kernel = [int(img.shape[d]) // int(size[i]) for i, d in enumerate((-2, -1))]
+        if all(int(size[i]) * kernel[i] == int(img.shape[d]) for i, d in enumerate((-2, -1))):
+            return F.avg_pool2d(img, kernel)
     return F.interpolate(img, size=size, mode=mode)

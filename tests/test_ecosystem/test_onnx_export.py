@@ -30,6 +30,11 @@ CONFIGS = {
                           '1xb2-1000it_demo-blur-noise-jpeg.py', None),
     'FDR-Net + GDN': ('configs/fdrnet/fdrnet_c16p2_1xb8-300it_demo-hybrid.py', None),
     'Restormer': ('configs/idr/restormer_d12_1xb5-400it_demo-five-tasks.py', None),
+    # IDR: SDAM + meta-prior plugins (stage 2 at test time: the classifier's mixture)
+    'IDR U-Net + SDAM/MPL': ('configs/idr/idr_unet5-c16-sdam-mpl_1xb5-400it_demo-five-tasks.py',
+                             None),
+    'IDR Restormer + SDAM/MPL': (
+        'configs/idr/idr_restormer-d12-2e1d-n24_1xb5-400it_demo-five-tasks.py', None),
 }
 
 
@@ -56,7 +61,7 @@ def test_onnx_round_trip_on_two_sizes(name, tmp_path):
     torch.save(dict(state_dict=model.state_dict()), checkpoint)
     out = str(tmp_path / 'model.onnx')
     tool = _tool()
-    channels = next(m for m in model.backbone.modules() if isinstance(m, nn.Conv2d)).in_channels
+    channels = 3  # every model above restores RGB images
     divisor = model.size_divisor
     trace = _padded((channels, 64, 96), divisor)
     tool.convert(config, checkpoint, out, trace, check=False, cfg_options=options)
@@ -130,3 +135,12 @@ def test_dlnet_round_trip_with_the_refinement_unrolled(name, tmp_path):
     meta = {p.key: p.value for p in onnx.load(out).metadata_props}
     assert meta['observation'] == 'mask' and meta['num_steps'] == '5', meta
     assert [i.name for i in onnx.load(out).graph.input] == ['input', 'mask', 'sigma']
+
+
+def test_the_released_idr_network_is_refused_naming_its_svd(tmp_path):
+    from irtoolbox.apis.inference import init_model
+    config = osp.join(REPO_ROOT, 'configs', 'idr', 'idr_released-d12_1xb5-400it_demo-five-tasks.py')
+    tool = _tool()
+    network = tool.build_network(init_model(config))
+    with pytest.raises(RuntimeError, match=r"cannot export backbone.*IDRReleased.*linalg_svd"):
+        tool.export(network, (3, 64, 64), str(tmp_path / 'x.onnx'), 17)

@@ -43,7 +43,7 @@ import os
 import os.path as osp
 import sys
 import warnings
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -51,6 +51,7 @@ import torch.nn as nn
 
 from irtoolbox.degradations.observation_model import ObservationModel
 from irtoolbox.models.part_protocol import part_attribute
+from irtoolbox.models.plugins.plugin_stack import PluginStack
 from irtoolbox.utils.launch import load_config, one_line_errors
 
 DEFAULT_SIDE = 64
@@ -184,9 +185,14 @@ def refuse_unexportable_parts(model: nn.Module, observation: Optional[str] = Non
 def _captured_inputs(model: nn.Module, example: Sequence[torch.Tensor]) -> Dict[str, tuple]:
     """The positional tensor inputs of every submodule on one forward of ``example``."""
     captured: Dict[str, tuple] = {}
-    handles = [module.register_forward_pre_hook(
-        lambda _m, args, name=name: captured.setdefault(name, args))
-        for name, module in model.named_modules() if name]
+    def record(name: str) -> Callable:
+        def hook(_module: nn.Module, args: tuple) -> None:
+            # None: a pre-hook's return value would replace the module's input
+            # (a module called twice would get its first call's input again)
+            captured.setdefault(name, args)
+        return hook
+    handles = [module.register_forward_pre_hook(record(name))
+               for name, module in model.named_modules() if name]
     try:
         with torch.no_grad():
             model(*example)
@@ -319,6 +325,18 @@ def fixed_side(restorer: nn.Module) -> Optional[int]:
     return part_attribute(restorer.backbone, 'input_size')
 
 
+def input_channels(backbone: nn.Module) -> int:
+    """Image channels the backbone takes: its first convolution's input, plugins
+    excluded (a plugin stack is registered first but works on features)."""
+    plugins = [name for name, module in backbone.named_modules()
+               if isinstance(module, PluginStack)]
+    for name, module in backbone.named_modules():
+        if isinstance(module, nn.Conv2d) and not any(
+                name == p or name.startswith(p + '.') for p in plugins):
+            return module.in_channels
+    return 3
+
+
 def build_network(restorer: nn.Module, observation: Optional[str] = None) -> NetworkOnly:
     """The module to trace: :class:`NetworkOnly`, or :class:`MaskObservedNetwork`
     for ``observation='mask'``, after :func:`refuse_unexportable_parts`."""
@@ -338,9 +356,7 @@ def convert(config: str, checkpoint: str, out: str, shape: Optional[Sequence[int
     network = build_network(restorer, observation)
     divisor, side = restorer.size_divisor, fixed_side(restorer)
     if shape is None:
-        first = next((m for m in restorer.backbone.modules() if isinstance(m, nn.Conv2d)), None)
-        shape = (first.in_channels if first is not None else 3, side or DEFAULT_SIDE,
-                 side or DEFAULT_SIDE)
+        shape = (input_channels(restorer.backbone), side or DEFAULT_SIDE, side or DEFAULT_SIDE)
     shape = tuple(int(v) for v in shape)
     if shape[1] % divisor or shape[2] % divisor:
         raise ValueError(f'--shape {shape}: H and W must be multiples of the model\'s '
