@@ -2,7 +2,7 @@
 
     python tools/infer.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 512] [--tile-overlap 32]
                           [--device cpu|cuda] [--unsafe-load] [--ext png] [--right RIGHT]
-                          [--cfg-options k=v ...]
+                          [--hole-mask MASK] [--noise-sigma S] [--cfg-options k=v ...]
 
 CHECKPOINT may be ``none`` for a model whose weights the config names itself
 (the latent restorer: ``--cfg-options model.generator_checkpoint=PATH``).
@@ -12,6 +12,15 @@ tools/analysis/sample_degradations.py).
 
 ``--right`` (dual-pixel models such as Restormer's): INPUT is the left view,
 RIGHT the right view, stacked as 6 channels [left RGB, right RGB].
+
+``--hole-mask`` (models that read each image's degradation: DL-Net's
+likelihood head, the SFT context encoder): MASK is an image of INPUT's size,
+nonzero (white) where a pixel is missing; for a folder or pattern INPUT, a
+folder holding one mask per input under the input's file name.
+``--noise-sigma`` gives the input's Gaussian noise (0..255 units). The head
+then refines with the likelihood of the observed pixels (Eq. 4-5) instead
+of running as its reference network; a model that reads no degradation is
+refused with the flag, so the mask is never silently ignored.
 
 INPUT is an image file, a folder (its images, not recursive) or a glob
 pattern (quote it: 'photos/**/*.jpg'). OUTPUT is a file when INPUT is one
@@ -94,7 +103,55 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--right', default=None,
                         help='dual-pixel models: the right view; INPUT (one file) is the left '
                              'view; the model sees 6 channels [left RGB, right RGB]')
+    parser.add_argument('--hole-mask', default=None,
+                        help="DL-Net: missing pixels, nonzero = hole (a folder of masks named "
+                             'as the inputs for a folder INPUT)')
+    parser.add_argument('--noise-sigma', type=float, default=0.0,
+                        help='DL-Net: std of the input noise in 0..255 units (default 0)')
     return parser.parse_args(argv)
+
+
+def mask_paths(plan: Dict[str, str], hole_mask: Optional[str]) -> Dict[str, Optional[str]]:
+    """The hole mask of each input (all None without ``--hole-mask``), checked to exist."""
+    if hole_mask is None:
+        return {src: None for src in plan}
+    if osp.isdir(hole_mask):
+        paths = {src: osp.join(hole_mask, osp.basename(src)) for src in plan}
+    elif len(plan) == 1:
+        paths = {src: hole_mask for src in plan}
+    else:
+        raise InferError(f'--hole-mask {hole_mask!r}: {len(plan)} inputs need a folder of '
+                         'masks named as the inputs')
+    missing = [path for path in paths.values() if not osp.isfile(path)]
+    if missing:
+        raise InferError(f'--hole-mask: no mask {missing[0]!r}'
+                         + (f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''))
+    return paths
+
+
+def check_reads_degradations(model: torch.nn.Module) -> None:
+    """Refuse ``--hole-mask`` / ``--noise-sigma`` for a model no part of which reads them."""
+    from irtoolbox.models.part_protocol import part_attribute
+    if not any('data_samples' in part_attribute(m, 'context_reads') for m in model.modules()):
+        raise InferError(f'--hole-mask / --noise-sigma: no part of {type(model).__name__} '
+                         "reads an image's degradation (DL-Net's LikelihoodHead or "
+                         'SFTContextEncoderAE do); they would be ignored')
+
+
+def observation_of(mask_path: Optional[str], noise_sigma: float) -> Optional[dict]:
+    """The recorded degradation of one input from its hole mask and noise level."""
+    if mask_path is None and not noise_sigma:
+        return None
+    import numpy as np
+
+    from irtoolbox.apis.inference import recorded_observation
+    from irtoolbox.datasets.image_io import load_image
+    if mask_path is None:  # noise only: every pixel observed
+        return dict(name='Compose', ops=[dict(name='GaussianNoise', sigma=float(noise_sigma))])
+    mask = load_image(mask_path, channel_order='rgb', color_type='grayscale', to_float32=False)
+    # H x W (x 1): a pixel is a hole where the mask is nonzero
+    return recorded_observation(np.asarray(mask).reshape(mask.shape[:2] + (-1,)).max(axis=2),
+                                noise_sigma)
 
 
 def dual_pixel_input(left: str, right: str) -> 'np.ndarray':
@@ -198,7 +255,9 @@ def restore_one(model: torch.nn.Module, src: str, dst: str,
                            tile=args.tile, tile_overlap=args.tile_overlap,
                            channel_order='rgb' if pair else 'bgr',
                            out=dst if streamed else None,
-                           out_dtype=None if dst.lower().endswith(depth16_exts()) else 'uint8')
+                           out_dtype=None if dst.lower().endswith(depth16_exts()) else 'uint8',
+                           degradation_params=observation_of(args.masks[src],
+                                                             args.noise_sigma))
     if streamed:
         return None
     return np.ascontiguousarray(result[..., ::-1]) if pair else result  # RGB -> BGR for cv2
@@ -268,9 +327,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.tile is not None and args.tile <= args.tile_overlap:
             raise InferError(f'--tile ({args.tile}) must be larger than --tile-overlap '
                              f'({args.tile_overlap})')
+        if args.noise_sigma < 0:
+            raise InferError(f'--noise-sigma must be >= 0, got {args.noise_sigma}')
+        args.masks = mask_paths(plan, args.hole_mask)
         cfg = load_model_config(args)
         checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
         model = init_model(cfg, checkpoint, device=args.device, unsafe_load=args.unsafe_load)
+        if args.hole_mask is not None or args.noise_sigma:
+            check_reads_degradations(model)
         failed = restore_all(model, plan, args)
     except pickle.UnpicklingError as err:
         print(error_line(TOOL, f'checkpoint {args.checkpoint!r} holds objects a safe load '

@@ -186,6 +186,66 @@ class _Output:
         return self.buffer.array
 
 
+def recorded_observation(hole_mask: np.ndarray, noise_sigma: float = 0.0) -> dict:
+    """The ``degradation_params`` of an image with holes and Gaussian noise, as the
+    ``Degrade`` transform records a ``BernoulliMask`` (+ ``GaussianNoise``).
+
+    Args:
+        hole_mask: ``H x W`` array, nonzero where a pixel is missing.
+        noise_sigma: std of the image's noise in 0..255 units (0: none).
+    """
+    hole_mask = np.asarray(hole_mask)
+    if hole_mask.ndim != 2:
+        raise ValueError(f'a hole mask is one H x W channel, got shape {hole_mask.shape}')
+    if noise_sigma < 0:
+        raise ValueError(f'noise sigma must be >= 0, got {noise_sigma}')
+    observed = (hole_mask == 0).astype(np.uint8)
+    ops = [dict(name='BernoulliMask', drop=float(1 - observed.mean()), seed=0, mask=observed)]
+    if noise_sigma > 0:
+        ops.append(dict(name='GaussianNoise', sigma=float(noise_sigma)))
+    return dict(name='Compose', ops=ops)
+
+
+def _leaves(params: dict) -> list:
+    return [leaf for op in params['ops'] for leaf in _leaves(op)] \
+        if params.get('name') == 'Compose' else [params]
+
+
+def check_recorded_masks(params: dict, hw: Tuple[int, int]) -> None:
+    """Every stored mask of ``params`` has the image's size ``hw``."""
+    for leaf in _leaves(params):
+        if 'mask' in leaf and tuple(np.shape(leaf['mask'])) != tuple(hw):
+            raise ValueError(f"the {leaf.get('name')} mask is {np.shape(leaf['mask'])[0]} x "
+                             f"{np.shape(leaf['mask'])[1]}, the image {hw[0]} x {hw[1]}")
+
+
+def _window(params: dict, top: int, bottom: int, left: int, right: int) -> dict:
+    """``params`` with every stored mask cropped to one tile."""
+    if params.get('name') == 'Compose':
+        return dict(params, ops=[_window(op, top, bottom, left, right) for op in params['ops']])
+    if 'mask' in params:
+        return dict(params, mask=np.asarray(params['mask'])[top:bottom, left:right])
+    return params
+
+
+def recorded_samples(params: Optional[dict], window: Tuple[int, int, int, int]
+                     ) -> Optional[list]:
+    """One data sample recording ``params`` for the ``(top, bottom, left, right)``
+    part of the image the model runs on (None without params)."""
+    if params is None:
+        return None
+    from irtoolbox.structures import RestorationDataSample
+    top, bottom, left, right = window
+    return [RestorationDataSample(metainfo=dict(
+        degradation_params=_window(params, top, bottom, left, right),
+        input_shape=(bottom - top, right - left)))]
+
+
+def _forward(model: torch.nn.Module, x: torch.Tensor, samples: Optional[list]) -> torch.Tensor:
+    # samples only when there are some: any object with forward_tensor(x) is served
+    return model.forward_tensor(x) if samples is None else model.forward_tensor(x, samples)
+
+
 def restore_image(model: torch.nn.Module,
                   img: ImageInput,
                   tile: Optional[int] = None,
@@ -193,7 +253,8 @@ def restore_image(model: torch.nn.Module,
                   channel_order: str = 'rgb',
                   out: Optional[Union[str, os.PathLike, np.ndarray]] = None,
                   out_dtype: Optional[Union[str, np.dtype, type]] = None,
-                  progress: Optional[bool] = None) -> np.ndarray:
+                  progress: Optional[bool] = None,
+                  degradation_params: Optional[dict] = None) -> np.ndarray:
     """Restore one image with a model built by :func:`init_model`.
 
     The image stays in its stored integer type; tiled, each tile is
@@ -223,6 +284,12 @@ def restore_image(model: torch.nn.Module,
             integer type (``uint8`` for float input).
         progress: a tqdm bar over tiles (tiles done/total, MP/s) on stderr;
             default ``None``: shown for tiled images of at least 16 MP.
+        degradation_params: the image's degradation as the ``Degrade``
+            transform records it (e.g. :func:`recorded_observation` of a hole
+            mask and a noise level), for models whose parts read it (DL-Net's
+            likelihood head, the SFT context encoder); stored masks must have
+            the image's size and are cropped with each tile. Default ``None``:
+            none (such a head then runs as its reference network, K = 1).
 
     Returns:
         The restored image, ``H*scale x W*scale x C`` of ``out_dtype``; for a
@@ -237,12 +304,14 @@ def restore_image(model: torch.nn.Module,
         if np.dtype(out_dtype) not in (np.uint8, np.uint16):
             raise TypeError(f'out_dtype must be uint8 or uint16, got {np.dtype(out_dtype)}')
         output = _Output(out, np.dtype(out_dtype).newbyteorder('='), channel_order)
+        if degradation_params is not None:
+            check_recorded_masks(degradation_params, tuple(src.array.shape[:2]))
         with torch.no_grad():
             if tile is None:
-                _restore_whole(model, src, src_order, to_color, output)
+                _restore_whole(model, src, src_order, to_color, output, degradation_params)
             else:
                 _restore_tiled(model, src, src_order, to_color, output, tile, tile_overlap,
-                               progress)
+                               progress, degradation_params)
         return output.result()
     except BaseException:
         if output is not None and output.is_file:
@@ -253,14 +322,15 @@ def restore_image(model: torch.nn.Module,
 
 
 def _restore_whole(model: torch.nn.Module, src: Any, src_order: str, to_color: bool,
-                   output: _Output) -> None:
+                   output: _Output, degradation_params: Optional[dict] = None) -> None:
     """The untiled path: the whole image through the model at once."""
     pre = model.data_preprocessor
     scale = int(part_attribute(model, 'scale'))
     x = torch.from_numpy(_tile_to_float(src.array, src_order, to_color)).permute(2, 0, 1)[None]
     x = x.to(_model_device(model))
     height, width = x.shape[-2:]
-    result = model.forward_tensor(model_input(pre, x))
+    samples = recorded_samples(degradation_params, (0, height, 0, width))
+    result = _forward(model, model_input(pre, x), samples)
     del x
     result = pre.denormalize(result[..., :height * scale, :width * scale]).cpu()
     block = _float_to_int(result, output.dtype, output.channel_order)
@@ -268,7 +338,8 @@ def _restore_whole(model: torch.nn.Module, src: Any, src_order: str, to_color: b
 
 
 def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: bool,
-                   output: _Output, tile: int, overlap: int, progress: Optional[bool]) -> None:
+                   output: _Output, tile: int, overlap: int, progress: Optional[bool],
+                   degradation_params: Optional[dict] = None) -> None:
     """One tile at a time: integers -> float tile -> model -> integers in the output.
 
     The same float operations as normalising the whole image first, tile by
@@ -293,7 +364,8 @@ def _restore_tiled(model: torch.nn.Module, src: Any, src_order: str, to_color: b
                                        to_color)
                 x = torch.from_numpy(block).permute(2, 0, 1)[None]
                 patch = model_input(pre, x.to(device))
-                result = kept_part(pre.denormalize(model.forward_tensor(patch)), t, scale)
+                samples = recorded_samples(degradation_params, (t.top, t.bottom, t.left, t.right))
+                result = kept_part(pre.denormalize(_forward(model, patch, samples)), t, scale)
                 kept = _float_to_int(result.cpu(), output.dtype, output.channel_order)
                 del block, x, patch, result  # this tile's floats, before the next tile
                 dst = output.buffer or output.open((height * scale, width * scale,
