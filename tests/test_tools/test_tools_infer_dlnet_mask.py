@@ -10,7 +10,6 @@ The flag changes the result (the head's reference network, K = 1, gives
 another image); a model that reads no degradation refuses it; a mask of
 another size is named.
 """
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import DEMO_CONFIG, REPO_ROOT
+from conftest import DEMO_CONFIG, REPO_ROOT, load_tool_module
 from skimage import data as skdata
 
 from irtoolbox.apis import init_model
@@ -32,11 +31,8 @@ HW = (60, 52)  # padded to 64 x 64 by the model's size divisor 16
 
 @pytest.fixture(scope='module')
 def infer_main():
-    spec = importlib.util.spec_from_file_location('infer_dlnet',
-                                                  osp.join(REPO_ROOT, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return lambda *args: module.main([str(a) for a in args])
+    main = load_tool_module('tools/infer.py').main
+    return lambda *args: main([str(a) for a in args])
 
 
 @pytest.fixture(scope='module')

@@ -1,14 +1,13 @@
 """tools/infer.py serves every model type or refuses it up front (issue 21, item 3):
 the latent restorer restores through it (``--cfg-options`` for its weights), the
 degradation density model is refused naming the tool that serves it."""
-import importlib.util
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_tool_module
 from skimage import data as skdata
 
 from irtoolbox.apis import init_model
@@ -23,11 +22,8 @@ OPTIONS = {'model.generator_checkpoint': None, 'model.num_steps': 0,
 
 @pytest.fixture(scope='module')
 def infer_main():
-    spec = importlib.util.spec_from_file_location('infer_tool',
-                                                  osp.join(REPO_ROOT, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return lambda *args: module.main([str(a) for a in args])
+    main = load_tool_module('tools/infer.py').main
+    return lambda *args: main([str(a) for a in args])
 
 
 def test_latent_restorer_restores_through_infer(infer_main, tmp_path):
