@@ -18,6 +18,7 @@ import torch
 from conftest import REPO_ROOT, load_tool_module
 
 from irtoolbox.apis.inference import init_model
+from irtoolbox.models.plugins.plugin_stack import image_channels
 
 TOOL = load_tool_module('tools/deployment/pytorch2onnx.py')
 IDR_UNET = 'configs/idr/idr_unet5-c16-sdam-mpl_1xb5-400it_demo-five-tasks.py'
@@ -25,12 +26,16 @@ IDR_UNET = 'configs/idr/idr_unet5-c16-sdam-mpl_1xb5-400it_demo-five-tasks.py'
 
 @pytest.mark.parametrize('config,channels', [
     (IDR_UNET, 3),
+    # InfoAccum at the U-Net's input: encoder 1 reads its 183 channels, the plugin the image
+    ('configs/infoaccum/infoaccum_unet5-ia15-subpix-lsgan_1xb1-32k_sidd.py', 3),
+    # InfoAccum before encoder 2: the first conv of modules() is the plugin's (64 channels)
+    ('configs/infoaccum/pix2pix_unet8-ia15-enc2_1xb1-140k_rain800.py', 3),
     ('configs/restormer/restormer_official-dp_1xb1_dpdd-dual-pixel-defocus.py', 6),
     ('configs/restormer/restormer_official-bf-gray_1xb1_gaussian-gray-denoise-s15.py', 1),
 ])
 def test_trace_channels_are_the_image_channels(config, channels):
     model = init_model(osp.join(REPO_ROOT, config))
-    assert TOOL.input_channels(model.backbone) == channels
+    assert image_channels(model.backbone) == channels
 
 
 def test_locating_hooks_leave_the_forward_unchanged():

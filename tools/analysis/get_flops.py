@@ -49,10 +49,10 @@ class InferencePath(nn.Module):
 
 
 def default_shape(backbone: nn.Module) -> Tuple[int, int, int]:
-    """``(C, 256, 256)``, C the input channels of the backbone's first convolution."""
-    first_conv = next((m for m in backbone.modules() if isinstance(m, nn.Conv2d)), None)
-    channels = first_conv.in_channels if first_conv is not None else 3
-    return int(channels), DEFAULT_SIDE, DEFAULT_SIDE
+    """``(C, 256, 256)``, C the channels of the image the backbone takes
+    (:func:`~irtoolbox.models.plugins.plugin_stack.image_channels`)."""
+    from irtoolbox.models.plugins.plugin_stack import image_channels
+    return image_channels(backbone), DEFAULT_SIDE, DEFAULT_SIDE
 
 
 def build_inference_path(model: nn.Module) -> InferencePath:

@@ -51,7 +51,7 @@ import torch.nn as nn
 
 from irtoolbox.degradations.observation_model import ObservationModel
 from irtoolbox.models.part_protocol import part_attribute
-from irtoolbox.models.plugins.plugin_stack import PluginStack
+from irtoolbox.models.plugins.plugin_stack import image_channels
 from irtoolbox.utils.launch import load_config, one_line_errors
 
 DEFAULT_SIDE = 64
@@ -325,18 +325,6 @@ def fixed_side(restorer: nn.Module) -> Optional[int]:
     return part_attribute(restorer.backbone, 'input_size')
 
 
-def input_channels(backbone: nn.Module) -> int:
-    """Image channels the backbone takes: its first convolution's input, plugins
-    excluded (a plugin stack is registered first but works on features)."""
-    plugins = [name for name, module in backbone.named_modules()
-               if isinstance(module, PluginStack)]
-    for name, module in backbone.named_modules():
-        if isinstance(module, nn.Conv2d) and not any(
-                name == p or name.startswith(p + '.') for p in plugins):
-            return module.in_channels
-    return 3
-
-
 def build_network(restorer: nn.Module, observation: Optional[str] = None) -> NetworkOnly:
     """The module to trace: :class:`NetworkOnly`, or :class:`MaskObservedNetwork`
     for ``observation='mask'``, after :func:`refuse_unexportable_parts`."""
@@ -356,7 +344,7 @@ def convert(config: str, checkpoint: str, out: str, shape: Optional[Sequence[int
     network = build_network(restorer, observation)
     divisor, side = restorer.size_divisor, fixed_side(restorer)
     if shape is None:
-        shape = (input_channels(restorer.backbone), side or DEFAULT_SIDE, side or DEFAULT_SIDE)
+        shape = (image_channels(restorer.backbone), side or DEFAULT_SIDE, side or DEFAULT_SIDE)
     shape = tuple(int(v) for v in shape)
     if shape[1] % divisor or shape[2] % divisor:
         raise ValueError(f'--shape {shape}: H and W must be multiples of the model\'s '

@@ -126,6 +126,7 @@ class PluginStack(ModuleDict):
                                  '(docs/plugins.md)')
             self._grouped.setdefault(position, []).append(dict(plugin['cfg']))
         self._built: set = set()
+        self.arriving_channels: Dict[str, int] = {}  # per built point, the channels it receives
 
     @property
     def point_names(self) -> List[str]:
@@ -138,6 +139,7 @@ class PluginStack(ModuleDict):
         if name in self._built:
             raise RuntimeError(f'{self.owner}: plugin point {name!r} built twice')
         self._built.add(name)
+        self.arriving_channels[name] = int(in_channels)
         cfgs = self._grouped.get(name)
         if not cfgs:
             return in_channels
@@ -194,6 +196,27 @@ class PluginStack(ModuleDict):
         if name not in self._keys:  # a backbone bug, not a config error
             raise KeyError(f'{self.owner}: {name!r} is not one of its plugin points '
                            f'{list(self._keys)}')
+
+
+def image_channels(backbone: nn.Module, default: int = 3) -> int:
+    """The channels of the image a backbone takes, for a dummy input of the right shape.
+
+    A plugin stack's ``'input'`` point receives the image itself (U-Net,
+    En/Decoder, FDR-Net); otherwise the first convolution outside the plugin
+    stacks reads it (a stack is registered before the layers, so the first
+    ``nn.Conv2d`` of ``modules()`` can be a plugin's, working on features).
+    ``default`` when neither exists.
+    """
+    stacks = [(name, module) for name, module in backbone.named_modules()
+              if isinstance(module, PluginStack)]
+    for _, stack in stacks:
+        if 'input' in stack.arriving_channels:
+            return stack.arriving_channels['input']
+    for name, module in backbone.named_modules():
+        if isinstance(module, nn.Conv2d) and not any(
+                name == s or name.startswith(s + '.') for s, _ in stacks):
+            return module.in_channels
+    return default
 
 
 def _out_channels(module: nn.Module, in_channels: int, probe_size: int = 16) -> int:
