@@ -131,8 +131,8 @@ def mask_paths(plan: Dict[str, str], hole_mask: Optional[str]) -> Dict[str, Opti
 
 def check_reads_degradations(model: torch.nn.Module) -> None:
     """Refuse ``--hole-mask`` / ``--noise-sigma`` for a model no part of which reads them."""
-    from irtoolbox.models.part_protocol import part_attribute
-    if not any('data_samples' in part_attribute(m, 'context_reads') for m in model.modules()):
+    from irtoolbox.models.part_protocol import reads_context
+    if not any(reads_context(m, 'data_samples') for m in model.modules()):
         raise InferError(f'--hole-mask / --noise-sigma: no part of {type(model).__name__} '
                          "reads an image's degradation (DL-Net's LikelihoodHead or "
                          'SFTContextEncoderAE do); they would be ignored')
@@ -147,7 +147,7 @@ def observation_of(mask_path: Optional[str], noise_sigma: float) -> Optional[dic
     from irtoolbox.apis.inference import recorded_observation
     from irtoolbox.datasets.image_io import load_image
     if mask_path is None:  # noise only: every pixel observed
-        return dict(name='Compose', ops=[dict(name='GaussianNoise', sigma=float(noise_sigma))])
+        return recorded_observation(None, noise_sigma)
     mask = load_image(mask_path, channel_order='rgb', color_type='grayscale', to_float32=False)
     # H x W (x 1): a pixel is a hole where the mask is nonzero
     return recorded_observation(np.asarray(mask).reshape(mask.shape[:2] + (-1,)).max(axis=2),

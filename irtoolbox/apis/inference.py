@@ -32,6 +32,7 @@ from irtoolbox.apis.image_streams import (
     release_all,
 )
 from irtoolbox.apis.tiling import check_overlap, kept_part, model_input, tile_grid
+from irtoolbox.degradations.observation_model import flatten_params
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 from irtoolbox.utils.checkpoint import (
@@ -186,34 +187,33 @@ class _Output:
         return self.buffer.array
 
 
-def recorded_observation(hole_mask: np.ndarray, noise_sigma: float = 0.0) -> dict:
+def recorded_observation(hole_mask: Optional[np.ndarray], noise_sigma: float = 0.0) -> dict:
     """The ``degradation_params`` of an image with holes and Gaussian noise, as the
     ``Degrade`` transform records a ``BernoulliMask`` (+ ``GaussianNoise``).
 
     Args:
-        hole_mask: ``H x W`` array, nonzero where a pixel is missing.
+        hole_mask: ``H x W`` array, nonzero where a pixel is missing; ``None``:
+            every pixel observed (noise only).
         noise_sigma: std of the image's noise in 0..255 units (0: none).
     """
-    hole_mask = np.asarray(hole_mask)
-    if hole_mask.ndim != 2:
-        raise ValueError(f'a hole mask is one H x W channel, got shape {hole_mask.shape}')
     if noise_sigma < 0:
         raise ValueError(f'noise sigma must be >= 0, got {noise_sigma}')
-    observed = (hole_mask == 0).astype(np.uint8)
-    ops = [dict(name='BernoulliMask', drop=float(1 - observed.mean()), seed=0, mask=observed)]
+    ops = []
+    if hole_mask is not None:
+        hole_mask = np.asarray(hole_mask)
+        if hole_mask.ndim != 2:
+            raise ValueError(f'a hole mask is one H x W channel, got shape {hole_mask.shape}')
+        observed = (hole_mask == 0).astype(np.uint8)
+        ops.append(dict(name='BernoulliMask', drop=float(1 - observed.mean()), seed=0,
+                        mask=observed))
     if noise_sigma > 0:
         ops.append(dict(name='GaussianNoise', sigma=float(noise_sigma)))
     return dict(name='Compose', ops=ops)
 
 
-def _leaves(params: dict) -> list:
-    return [leaf for op in params['ops'] for leaf in _leaves(op)] \
-        if params.get('name') == 'Compose' else [params]
-
-
 def check_recorded_masks(params: dict, hw: Tuple[int, int]) -> None:
     """Every stored mask of ``params`` has the image's size ``hw``."""
-    for leaf in _leaves(params):
+    for leaf in flatten_params(params):
         if 'mask' in leaf and tuple(np.shape(leaf['mask'])) != tuple(hw):
             raise ValueError(f"the {leaf.get('name')} mask is {np.shape(leaf['mask'])[0]} x "
                              f"{np.shape(leaf['mask'])[1]}, the image {hw[0]} x {hw[1]}")

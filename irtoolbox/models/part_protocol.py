@@ -75,3 +75,9 @@ def part_attribute(module: nn.Module, name: str) -> Any:
         module = inner
     value = getattr(module, name, None)
     return PART_ATTRIBUTES[name] if value is None else value
+
+
+def reads_context(module: nn.Module, entry: str) -> bool:
+    """True when ``module`` declares that its forward reads batch-context ``entry``
+    (``'data_samples'``: each sample's recorded degradation)."""
+    return entry in part_attribute(module, 'context_reads')

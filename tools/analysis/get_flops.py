@@ -22,7 +22,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-from irtoolbox.models.part_protocol import part_attribute
+from irtoolbox.models.part_protocol import reads_context
 from irtoolbox.utils.launch import load_config, one_line_errors
 
 DEFAULT_SIDE = 256  # the input side of most restoration papers' complexity tables
@@ -62,11 +62,11 @@ def build_inference_path(model: nn.Module) -> InferencePath:
         raise TypeError(f'the model is a {type(model).__name__}, not a Restorer: '
                         'only restorers (backbone -> [neck] -> [head]) are counted')
     backbone, head = model.backbone, model.head
-    if 'data_samples' in part_attribute(backbone, 'context_reads'):
+    if reads_context(backbone, 'data_samples'):
         raise TypeError(f"the backbone {type(backbone).__name__} reads each sample's recorded "
                         'degradation; it cannot be counted from a shape alone')
     # K = 1 of a likelihood head is the plain h(g(y)): it reads no sample
-    if head is not None and 'data_samples' in part_attribute(head, 'context_reads') and \
+    if head is not None and reads_context(head, 'data_samples') and \
             getattr(head, 'num_steps', None) != 1:
         raise TypeError(f'the head {type(head).__name__} refines with each sample\'s recorded '
                         'degradation, which a shape alone does not give; count g + h with '

@@ -50,7 +50,7 @@ import torch
 import torch.nn as nn
 
 from irtoolbox.degradations.observation_model import ObservationModel
-from irtoolbox.models.part_protocol import part_attribute
+from irtoolbox.models.part_protocol import part_attribute, reads_context
 from irtoolbox.models.plugins.plugin_stack import image_channels
 from irtoolbox.utils.launch import load_config, one_line_errors
 
@@ -94,7 +94,7 @@ class MaskObservedNetwork(NetworkOnly):
 
     def __init__(self, restorer: nn.Module) -> None:
         super().__init__(restorer)
-        self.backbone_reads_mask = reads_samples(restorer.backbone)
+        self.backbone_reads_mask = reads_context(restorer.backbone, 'data_samples')
 
     def forward(self, inputs: torch.Tensor, mask: torch.Tensor,
                 sigma: torch.Tensor) -> torch.Tensor:
@@ -120,11 +120,6 @@ class MaskObservedNetwork(NetworkOnly):
         inputs['mask'] = (torch.rand(batch, 1, *shape[1:], generator=generator) >= 0.3).float()
         inputs['sigma'] = torch.tensor([25.0 * (1 - i % 2) for i in range(batch)])
         return inputs
-
-
-def reads_samples(module: nn.Module) -> bool:
-    """True for a part that reads the batch's data samples."""
-    return 'data_samples' in part_attribute(module, 'context_reads')
 
 
 def import_onnx_extra():
@@ -156,7 +151,7 @@ def refuse_unexportable_parts(model: nn.Module, observation: Optional[str] = Non
     if observation is not None and observation not in OBSERVATIONS:
         raise ValueError(f'--observation {observation!r}: one of {", ".join(OBSERVATIONS)}')
     readers = [(name, module) for name, module in model.named_modules()
-               if name and reads_samples(module)]
+               if name and reads_context(module, 'data_samples')]
     for name, module in readers:
         what = f'{name} ({type(module).__name__})'
         sisr = _sisr_problem(model) if name == 'head' else None

@@ -21,7 +21,7 @@ from typing import Callable, List, Optional
 
 import torch
 
-from irtoolbox.models.part_protocol import part_attribute
+from irtoolbox.models.part_protocol import reads_context
 
 NUM_VIEWS = 8
 
@@ -64,10 +64,6 @@ def self_ensemble(restore: Callable[[torch.Tensor], torch.Tensor], image: torch.
     return total / NUM_VIEWS
 
 
-def _reads_data_samples(module: torch.nn.Module) -> bool:
-    return 'data_samples' in part_attribute(module, 'context_reads')
-
-
 def check_self_ensemble_parts(parts: List[Optional[torch.nn.Module]]) -> None:
     """Refuse a network with a part that reads the batch's ``data_samples`` (its
     ``context_reads``): their recorded degradation (a blur kernel, a mask) does
@@ -75,7 +71,7 @@ def check_self_ensemble_parts(parts: List[Optional[torch.nn.Module]]) -> None:
     ``inputs`` or the task labels (IDR's SDAM, meta-prior) are fine."""
     for part in parts:
         for module in part.modules() if part is not None else ():
-            if _reads_data_samples(module):
+            if reads_context(module, 'data_samples'):
                 raise ValueError(f'test_cfg.self_ensemble: {type(module).__name__} reads each '
                                  "sample's recorded degradation, which does not rotate with "
                                  'the image; self-ensemble is not available for this model')
