@@ -44,7 +44,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer
 
 from irtoolbox.degradations.observation_model import ObservationModel, has_degradation
-from irtoolbox.models.batch_context import optional_batch_context
+from irtoolbox.models.batch_context import optional_batch_context, resize_image
 from irtoolbox.registry import MODELS
 
 from .context_encoder import BN_CFG, DEC_ACT_CFG, ENC_ACT_CFG, ContextEncoderAE
@@ -72,13 +72,8 @@ class SFTLayer(nn.Module):
         (H, W multiples of h, w). Returns ``N x C x h x w``."""
         # Average pooling: the condition of a feature pixel summarises the
         # mask over the input pixels it was computed from.
-        if torch.jit.is_tracing():
-            # ONNX has adaptive pooling for constant output sizes only: the same
-            # windows as a fixed kernel (the sides are multiples)
-            kernel = [int(cond.shape[d]) // int(x.shape[d]) for d in (-2, -1)]
-            cond = F.avg_pool2d(cond, kernel)
-        else:
-            cond = F.adaptive_avg_pool2d(cond, x.shape[-2:])
+        # (area resize = adaptive average pooling; a fixed kernel when traced for ONNX)
+        cond = resize_image(cond, x.shape[-2:], 'area')
         return x * (self.scale(cond) + self.scale_offset) + self.shift(cond)
 
 
