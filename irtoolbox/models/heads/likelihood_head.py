@@ -48,13 +48,6 @@ from irtoolbox.models.layers.phase_deconv import PhaseDeconv, channels_last_copy
 from irtoolbox.models.part_protocol import part_attribute
 from irtoolbox.registry import MODELS
 
-#: output activations whose derivative is a function of their output (the traced
-#: refinement of an exported graph, :meth:`LikelihoodHead.traced_gradient`)
-OUTPUT_ACTIVATION_SLOPES = {
-    torch.nn.Tanh: lambda out: 1 - out * out,
-    torch.nn.Sigmoid: lambda out: out * (1 - out),
-}
-
 
 class _FlooredRsqrt(torch.autograd.Function):
     """``rsqrt(max(v, floor))`` whose backward masks the gradient with one
@@ -312,32 +305,19 @@ class LikelihoodHead(BaseModule):
 
     def traced_gradient(self, z: torch.Tensor, inputs: torch.Tensor,
                         observation: ObservationModel) -> torch.Tensor:
-        """dL/dz = ``act'(z) * conv^T(out_act'(h(z)) * dL/dh(z))`` in closed form
-        (the output activation's derivative from its output: tanh' = 1 - h^2,
-        sigmoid' = h (1 - h)), as tensor ops a graph holds."""
-        layer = self.output_layer
+        """dL/dz = h^T(dL/dh(z)) in closed form
+        (:meth:`ImageOutputLayer.traceable_input_gradient`), as tensor ops a graph holds."""
         out = self.h(z, inputs)
-        grad = observation.fidelity_gradient(out)
-        if layer.out_act is not None:
-            grad = grad * OUTPUT_ACTIVATION_SLOPES[type(layer.out_act)](out)
-        grad = layer.conv_adjoint(grad, tuple(z.shape[-2:]))
-        return layer.activation_gradient(z, grad)
+        return self.output_layer.traceable_input_gradient(
+            z, observation.fidelity_gradient(out), out)
 
     def traced_refinement_problem(self) -> Optional[str]:
-        """Why the refinement cannot run as plain tensor ops, or None when it can:
-        h's activation must be piecewise linear and its output activation one
-        whose derivative follows from its output (:data:`OUTPUT_ACTIVATION_SLOPES`)."""
-        layer = self.output_layer
-        if self.num_steps == 1:
-            return None
-        if layer.activation_slope() is None:
-            return (f"h's activation {type(layer.act).__name__} is not ReLU / LeakyReLU / "
-                    'identity: its gradient needs autograd, which a graph does not have')
-        if layer.out_act is not None and type(layer.out_act) not in OUTPUT_ACTIVATION_SLOPES:
-            return (f"h's output activation {type(layer.out_act).__name__} is not one of "
-                    f'{", ".join(t.__name__ for t in OUTPUT_ACTIVATION_SLOPES)}: its gradient '
-                    'needs autograd, which a graph does not have')
-        return None
+        """Why the refinement cannot run as plain tensor ops, or None when it can
+        (K = 1, or h's transpose has a closed form)."""
+        problem = None if self.num_steps == 1 else \
+            self.output_layer.traceable_transpose_problem()
+        return None if problem is None else \
+            f'{problem}: its gradient needs autograd, which a graph does not have'
 
     @staticmethod
     def paste(out: torch.Tensor, observation: ObservationModel) -> torch.Tensor:

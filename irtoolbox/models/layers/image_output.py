@@ -56,6 +56,14 @@ def _onednn_disabled() -> Iterator[None]:
         torch.backends.mkldnn.enabled = previous
 
 
+#: output activations whose derivative is a function of their output
+#: (:meth:`ImageOutputLayer.traceable_input_gradient`)
+OUTPUT_ACTIVATION_SLOPES = {
+    nn.Tanh: lambda out: 1 - out * out,
+    nn.Sigmoid: lambda out: out * (1 - out),
+}
+
+
 @MODELS.register_module()
 class ImageOutputLayer(BaseModule):
     """h(z) = conv(act(z)) [+ bicubic_up(y)] [then out_act].
@@ -186,13 +194,35 @@ class ImageOutputLayer(BaseModule):
             grad = deconv.adjoint_of_phases(deconv.split(grad_out))
         else:
             with self._native_kernel_flags(z):
-                grad = self.conv_adjoint(grad_out, tuple(z.shape[-2:]))
+                grad = self._conv_adjoint(grad_out, tuple(z.shape[-2:]))
         return self.activation_gradient(z, grad)
 
     def _has_closed_form_transpose(self) -> bool:
         # act'(z) * conv^T needs a piecewise-linear act and nothing after the conv
         # but the skip, which does not depend on z.
-        return self.out_act is None and self.activation_slope() is not None
+        return self.out_act is None and self._activation_slope() is not None
+
+    def traceable_transpose_problem(self) -> Optional[str]:
+        """Why h's transpose has no closed form for every h a graph can hold
+        (:meth:`traceable_input_gradient`), or None when it has one."""
+        if self._activation_slope() is None:
+            return (f"h's activation {type(self.act).__name__} is not ReLU / LeakyReLU / "
+                    'identity')
+        if self.out_act is not None and type(self.out_act) not in OUTPUT_ACTIVATION_SLOPES:
+            return (f"h's output activation {type(self.out_act).__name__} is not one of "
+                    f'{", ".join(t.__name__ for t in OUTPUT_ACTIVATION_SLOPES)}')
+        return None
+
+    def traceable_input_gradient(self, z: torch.Tensor, grad_out: torch.Tensor,
+                                 out: torch.Tensor) -> torch.Tensor:
+        """h's transpose in closed form, as tensor ops a traced graph holds:
+        ``act'(z) * conv^T(out_act'(out) * grad_out)``, ``out = h(z)`` (the output
+        activation's derivative from its output: tanh' = 1 - h^2, sigmoid' =
+        h (1 - h)). Shapes as :meth:`input_gradient`; needs
+        :meth:`traceable_transpose_problem` to be None."""
+        if self.out_act is not None:
+            grad_out = grad_out * OUTPUT_ACTIVATION_SLOPES[type(self.out_act)](out)
+        return self.activation_gradient(z, self._conv_adjoint(grad_out, tuple(z.shape[-2:])))
 
     def phase_deconv(self, z: torch.Tensor) -> Optional[PhaseDeconv]:
         """h's transposed conv split into output phases for inputs shaped like z,
@@ -206,14 +236,14 @@ class ImageOutputLayer(BaseModule):
 
     def activation_gradient(self, z: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         """``act'(z) * grad`` for h's piecewise-linear activation."""
-        slope = self.activation_slope()
+        slope = self._activation_slope()
         if slope == 1.0:
             return grad
         if slope == 0.0:  # ReLU: one fused pass, grad where z > 0
             return torch.ops.aten.threshold_backward(grad, z, 0)
         return torch.where(z > 0, grad, grad * slope)
 
-    def conv_adjoint(self, grad_out: torch.Tensor, in_hw: Tuple[int, int]) -> torch.Tensor:
+    def _conv_adjoint(self, grad_out: torch.Tensor, in_hw: Tuple[int, int]) -> torch.Tensor:
         """The conv's transpose applied to ``grad_out``, at the input size ``in_hw``."""
         conv = self.conv
         if isinstance(conv, nn.ConvTranspose2d):
@@ -225,7 +255,7 @@ class ImageOutputLayer(BaseModule):
         return F.conv_transpose2d(grad_out, conv.weight, stride=conv.stride,
                                   padding=conv.padding, output_padding=extra)
 
-    def activation_slope(self) -> Optional[float]:
+    def _activation_slope(self) -> Optional[float]:
         """The negative-side slope of a piecewise-linear act (1 for identity),
         or None for any other activation."""
         if isinstance(self.act, nn.Identity):
