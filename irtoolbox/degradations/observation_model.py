@@ -154,11 +154,6 @@ class ObservationModel:
 
     def __init__(self, data_samples: Sequence[Any], inputs: torch.Tensor,
                  normalize: str = 'pixels') -> None:
-        if normalize not in NORMALIZE:
-            raise ValueError(f'DL-Net likelihood: normalize must be one of {NORMALIZE}, '
-                             f'got {normalize!r}')
-        # entries per observed pixel in the count
-        self.per_pixel = inputs.shape[1] if normalize == 'entries' else 1
         if len(data_samples) != inputs.shape[0]:
             raise ValueError(f'DL-Net likelihood: {len(data_samples)} data samples for a batch '
                              f'of {inputs.shape[0]} inputs')
@@ -168,12 +163,9 @@ class ObservationModel:
                               where=f"sample {i} ({m.get('img_path', m.get('gt_path', '?'))})")
             for i, m in enumerate(metas)]
         h, w = metas[0].get('input_shape', tuple(inputs.shape[-2:]))
-        self.in_hw = (int(h), int(w))
-        self.padded_width = inputs.shape[-1]
-        self.y = inputs[..., :h, :w]
-        self.batch_size = inputs.shape[0]  # N of Eq. 4's 1 / N, also in a rows() view
-        self.noise_weight = torch.tensor([o.noise_weight for o in self.observations],
-                                         dtype=inputs.dtype, device=inputs.device)
+        self._set_batch(inputs, (int(h), int(w)), normalize, torch.tensor(
+            [o.noise_weight for o in self.observations], dtype=inputs.dtype,
+            device=inputs.device))
         self.mask_only = all(o.is_mask_only for o in self.observations)
         if self.mask_only:
             # Masks of a mask-only batch are stacked once: the refinement loop
@@ -195,20 +187,29 @@ class ObservationModel:
             noise_weight: ``N`` weights ``1 / sigma^2`` (1 without noise).
             normalize: as the class. Default: ``'pixels'``.
         """
-        if normalize not in NORMALIZE:
-            raise ValueError(f'DL-Net likelihood: normalize must be one of {NORMALIZE}, '
-                             f'got {normalize!r}')
         self = cls.__new__(cls)
-        self.per_pixel = inputs.shape[1] if normalize == 'entries' else 1
         self.observations = []
-        self.in_hw = tuple(inputs.shape[-2:])
-        self.padded_width = inputs.shape[-1]
-        self.y = inputs
-        self.batch_size = inputs.shape[0]
-        self.noise_weight = noise_weight
+        self._set_batch(inputs, tuple(inputs.shape[-2:]), normalize, noise_weight)
         self.mask_only = True
         self.set_masks(masks)
         return self
+
+    def _set_batch(self, inputs: torch.Tensor, in_hw: Tuple[int, int], normalize: str,
+                   noise_weight: torch.Tensor) -> None:
+        """What every observation holds of its batch: y at the unpadded size
+        ``in_hw``, N, the per-sample noise weights and the count's entries per pixel."""
+        if normalize not in NORMALIZE:
+            raise ValueError(f'DL-Net likelihood: normalize must be one of {NORMALIZE}, '
+                             f'got {normalize!r}')
+        # entries per observed pixel in the count
+        self.per_pixel = inputs.shape[1] if normalize == 'entries' else 1
+        self.in_hw = in_hw
+        self.padded_width = inputs.shape[-1]
+        h, w = in_hw
+        # unpadded: y itself (a traced graph keeps no fixed slice ends)
+        self.y = inputs if in_hw == tuple(inputs.shape[-2:]) else inputs[..., :h, :w]
+        self.batch_size = inputs.shape[0]  # N of Eq. 4's 1 / N, also in a rows() view
+        self.noise_weight = noise_weight
 
     def set_masks(self, masks: torch.Tensor) -> None:
         """The stacked ``N x 1 x h x w`` masks of a mask-only batch, their counts
