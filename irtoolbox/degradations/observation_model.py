@@ -174,7 +174,7 @@ class ObservationModel:
                                       for o in self.observations]))
 
     @classmethod
-    def from_masks(cls, inputs: torch.Tensor, masks: torch.Tensor, noise_weight: torch.Tensor,
+    def from_masks(cls, inputs: torch.Tensor, masks: torch.Tensor, sigma: torch.Tensor,
                    normalize: str = 'pixels') -> 'ObservationModel':
         """A mask-only observation given as tensors instead of recorded samples
         (the extra inputs of an exported DL-Net graph).
@@ -184,12 +184,15 @@ class ObservationModel:
             masks: ``N x 1 x H x W`` observed masks at the padded size (1 =
                 observed; 0 in the holes and on the padding, which then has no
                 residual, as the cropped residual of recorded samples).
-            noise_weight: ``N`` weights ``1 / sigma^2`` (1 without noise).
+            sigma: ``N`` noise std of each input in 0..255 units (0: none).
             normalize: as the class. Default: ``'pixels'``.
         """
         self = cls.__new__(cls)
         self.observations = []
-        self._set_batch(inputs, tuple(inputs.shape[-2:]), normalize, noise_weight)
+        noise = sigma / 255.0
+        # SampleObservation.noise_weight as tensor ops: 1 / sigma^2, 1 without noise
+        weight = torch.where(noise > 0, 1.0 / (noise * noise), torch.ones_like(noise))
+        self._set_batch(inputs, tuple(inputs.shape[-2:]), normalize, weight)
         self.mask_only = True
         self.set_masks(masks)
         return self

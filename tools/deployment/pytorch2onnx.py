@@ -101,10 +101,7 @@ class MaskObservedNetwork(NetworkOnly):
         """inputs: ``N x C x H x W`` normalised, padded batch; mask: ``N x 1 x H x W``
         (1 = observed, 0 = hole or padding); sigma: ``N`` noise std, 0..255 units
         (0: none). Returns the normalised restoration."""
-        noise = sigma / 255.0
-        # Eq. 2's 1 / sigma^2 (sigma in image units), 1 without noise
-        weight = torch.where(noise > 0, 1.0 / (noise * noise), torch.ones_like(noise))
-        observation = ObservationModel.from_masks(inputs, mask, weight, self.head.normalize)
+        observation = ObservationModel.from_masks(inputs, mask, sigma, self.head.normalize)
         with self._restorer.batch_context(inputs, None).active():
             features = self.backbone(inputs, observed_mask=mask) if self.backbone_reads_mask \
                 else self.backbone(inputs)
@@ -234,7 +231,7 @@ def export(network: NetworkOnly, shape: Tuple[int, int, int], path: str, opset: 
     torch.onnx.register_custom_op_symbolic('aten::threshold_backward', _threshold_backward, 9)
     inputs = network.example(shape, 1, torch.Generator().manual_seed(0))
     # a backbone with one input side (part_attribute 'input_size') keeps H, W fixed
-    fixed = part_attribute(network.backbone, 'input_size') is not None
+    fixed = fixed_side(network) is not None
     spatial = {0: 'batch'} if fixed else {0: 'batch', 2: 'height', 3: 'width'}
     axes = dict(input=spatial, mask=spatial, sigma={0: 'batch'},
                 output={0: 'batch'} if fixed else {0: 'batch', 2: 'out_height', 3: 'out_width'})
@@ -315,9 +312,10 @@ def second_shape(shape: Tuple[int, int, int], divisor: int) -> Tuple[int, int, i
     return channels, width + divisor, height + 2 * divisor
 
 
-def fixed_side(restorer: nn.Module) -> Optional[int]:
-    """The one input side a backbone takes (the context encoder's channel-wise FC), or None."""
-    return part_attribute(restorer.backbone, 'input_size')
+def fixed_side(model: nn.Module) -> Optional[int]:
+    """The one input side the backbone of ``model`` (a restorer or :class:`NetworkOnly`)
+    takes (the context encoder's channel-wise FC), or None."""
+    return part_attribute(model.backbone, 'input_size')
 
 
 def build_network(restorer: nn.Module, observation: Optional[str] = None) -> NetworkOnly:
@@ -346,7 +344,7 @@ def convert(config: str, checkpoint: str, out: str, shape: Optional[Sequence[int
                          f'size_divisor {divisor}')
     if side is not None and shape[1:] != (side, side):
         raise ValueError(f'--shape {shape}: the backbone {type(restorer.backbone).__name__} '
-                         f'takes {side} x {side} inputs only (image_size)')
+                         f'takes {side} x {side} inputs only (input_size)')
     # a fixed side: the second check is another batch size instead of another size
     checks = ([shape, shape], [1, 2]) if side is not None else \
         ([shape, second_shape(shape, divisor)], None)
